@@ -1,0 +1,388 @@
+/*
+ * net.c - the one helper every stage shares.  See net.h.
+ */
+#define _GNU_SOURCE
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/* ---- Command line --------------------------------------------------- */
+
+struct flag_help {
+	char flag;
+	const char *text;
+};
+
+static const struct flag_help flag_help[] = {
+	{ 'p', "-p PORT     port to listen on (0 picks a free one)" },
+	{ 't', "-t SECONDS  drop a client silent this long (0: never)" },
+	{ 'w', "-w N        worker processes forked up front" },
+	{ 'c', "-c N        clients served at once" },
+	{ 'r', "-r HZ       simulation ticks per second" },
+	{ 'b', "-b N        computer-controlled players to start" },
+};
+
+static void usage(FILE *to, const char *flags, const struct server_config *cfg)
+{
+	const int defaults[] = { cfg->port, cfg->idle_timeout, cfg->workers,
+				 cfg->max_clients, cfg->tick_hz, cfg->bots };
+
+	fprintf(to, "usage: %s [-h]", program_invocation_short_name);
+	for (size_t i = 0; i < sizeof flag_help / sizeof flag_help[0]; i++)
+		if (strchr(flags, flag_help[i].flag))
+			fprintf(to, " [-%c N]", flag_help[i].flag);
+	fprintf(to, "\n  -h          print this help\n");
+	for (size_t i = 0; i < sizeof flag_help / sizeof flag_help[0]; i++)
+		if (strchr(flags, flag_help[i].flag))
+			fprintf(to, "  %s (default %d)\n", flag_help[i].text,
+				defaults[i]);
+}
+
+/* A whole decimal number in [min, max], or -1. */
+static long parse_number(const char *text, long min, long max)
+{
+	char *end;
+
+	errno = 0;
+	long n = strtol(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || n < min || n > max)
+		return -1;
+	return n;
+}
+
+static int *flag_target(struct server_config *cfg, int flag)
+{
+	switch (flag) {
+	case 'p': return &cfg->port;
+	case 't': return &cfg->idle_timeout;
+	case 'w': return &cfg->workers;
+	case 'c': return &cfg->max_clients;
+	case 'r': return &cfg->tick_hz;
+	case 'b': return &cfg->bots;
+	default: return NULL;
+	}
+}
+
+void parse_server_args(int argc, char **argv, const char *flags,
+		       struct server_config *cfg)
+{
+	char optstring[32];
+	int opt;
+
+	snprintf(optstring, sizeof optstring, ":h%s", flags);
+	while ((opt = getopt(argc, argv, optstring)) != -1) {
+		if (opt == 'h') {
+			usage(stdout, flags, cfg);
+			exit(0);
+		}
+		int *target = flag_target(cfg, opt);
+		long max = opt == 'p' ? 65535 : 100000;
+		long min = opt == 'p' || opt == 't' || opt == 'b' ? 0 : 1;
+		long value = target ? parse_number(optarg, min, max) : -1;
+		if (value < 0) {
+			if (target)
+				fprintf(stderr, "%s: bad value for -%c: %s\n",
+					program_invocation_short_name, opt,
+					optarg);
+			usage(stderr, flags, cfg);
+			exit(2);
+		}
+		*target = (int)value;
+	}
+	if (optind < argc) {
+		usage(stderr, flags, cfg);
+		exit(2);
+	}
+}
+
+static void client_usage(FILE *to, const char *more,
+			 const struct client_config *cfg)
+{
+	fprintf(to, "usage: %s [-h] [HOST] [PORT]%s%s\n"
+		    "  HOST defaults to %s, PORT to %s\n",
+		program_invocation_short_name, more ? " " : "", more ? more : "",
+		cfg->host, cfg->port);
+}
+
+void parse_client_args(int argc, char **argv, const char *more,
+		       struct client_config *cfg)
+{
+	const struct client_config defaults = *cfg;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "+h")) != -1) {
+		client_usage(opt == 'h' ? stdout : stderr, more, &defaults);
+		exit(opt == 'h' ? 0 : 2);
+	}
+	if (optind < argc)
+		cfg->host = argv[optind++];
+	if (optind < argc)
+		cfg->port = argv[optind++];
+	if (parse_number(cfg->port, 1, 65535) < 0 || (!more && optind < argc)) {
+		client_usage(stderr, more, &defaults);
+		exit(2);
+	}
+	cfg->more = argv + optind;
+	cfg->more_count = argc - optind;
+}
+
+/* ---- Stopping --------------------------------------------------------- */
+
+/* Runs inside the signal handler, so only async-signal-safe calls:
+ * write() and _exit(), not printf() or exit(). */
+static void stop_now(int signo)
+{
+	const char *name = program_invocation_short_name;
+
+	(void)signo;
+	ssize_t ignored = write(STDERR_FILENO, name, strlen(name));
+	ignored = write(STDERR_FILENO, ": stopping\n", 11);
+	(void)ignored; /* stopping all the same */
+	_exit(0);
+}
+
+void stop_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = stop_now };
+
+	/* Exiting from the handler, rather than setting a flag for the main
+	 * loop, also stops a thread that is blocked in accept() or recv():
+	 * a flag set just before such a call would not be seen until a
+	 * client came or the idle timeout ran out. */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		err(1, "sigaction");
+	/* A client that vanishes makes send() fail with EPIPE; without this
+	 * the default action of SIGPIPE would kill the whole server. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		err(1, "signal");
+}
+
+/* ---- Sockets ---------------------------------------------------------- */
+
+static void describe_address(const struct sockaddr *sa, char out[PEER_NAME_LEN])
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(out, PEER_NAME_LEN, "%s:%d", host, port);
+}
+
+int listen_on(int port)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_port = htons((unsigned short)port),
+	};
+	socklen_t len = sizeof addr;
+	int one = 1;
+	char name[PEER_NAME_LEN];
+
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0) {
+		warn("socket");
+		return -1;
+	}
+	/* Without SO_REUSEADDR a restarted server fails with "Address already
+	 * in use" while the old connections sit in TIME_WAIT for a minute. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 ||
+	    /* The workshop used a backlog of 5; a room of learners
+	     * connecting at the same moment needs more. */
+	    listen(fd, SOMAXCONN) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
+		warn("port %d", port);
+		close(fd);
+		return -1;
+	}
+	describe_address((struct sockaddr *)&addr, name);
+	warnx("listening on %s", name);
+	return fd;
+}
+
+int accept_client(int listen_fd, char peer[PEER_NAME_LEN])
+{
+	struct sockaddr_storage addr;
+
+	for (;;) {
+		socklen_t len = sizeof addr;
+		int fd = accept(listen_fd, (struct sockaddr *)&addr, &len);
+		if (fd >= 0) {
+			describe_address((struct sockaddr *)&addr, peer);
+			return fd;
+		}
+		/* A client that gave up while waiting in the backlog, or a
+		 * signal: neither is a reason to stop serving. */
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		/* Out of descriptors: others will free some, so wait and
+		 * retry instead of spinning or dying. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			warn("accept");
+			sleep(1);
+			continue;
+		}
+		warn("accept");
+		return -1;
+	}
+}
+
+int connect_to(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *list;
+	int fd = -1;
+
+	int rc = getaddrinfo(host, port, &hints, &list);
+	if (rc != 0) {
+		warnx("%s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	/* A name may have several addresses (IPv6 and IPv4): try each. */
+	for (struct addrinfo *ai = list; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		warn("cannot connect to %s port %s", host, port);
+	freeaddrinfo(list);
+	return fd;
+}
+
+int set_timeout(int fd, int seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
+		warn("setsockopt");
+		return -1;
+	}
+	return 0;
+}
+
+int send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	/* send() may take fewer bytes than asked when the socket buffer is
+	 * full, so loop until all of them are gone. */
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int send_text(int fd, const char *text)
+{
+	return send_all(fd, text, strlen(text));
+}
+
+/* ---- Lines ------------------------------------------------------------- */
+
+void line_reader_init(struct line_reader *r, int fd, char *buf, size_t cap)
+{
+	*r = (struct line_reader){ .fd = fd, .buf = buf, .cap = cap };
+}
+
+/* Cut the line that ends at `newline` out of the buffer. */
+static ssize_t take_line(struct line_reader *r, char *newline, char **line)
+{
+	char *first = r->buf + r->start;
+	size_t len = (size_t)(newline - first);
+
+	r->start += len + 1;
+	if (len > 0 && first[len - 1] == '\r')
+		len--;
+	first[len] = '\0';
+	*line = first;
+	return (ssize_t)len;
+}
+
+/* Receive more bytes after the ones kept.  Returns what recv() returned. */
+static ssize_t fill(struct line_reader *r)
+{
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	for (;;) {
+		ssize_t n = recv(r->fd, r->buf + r->end, r->cap - r->end, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0)
+			r->end += (size_t)n;
+		return n;
+	}
+}
+
+ssize_t read_line(struct line_reader *r, char **line)
+{
+	for (;;) {
+		char *first = r->buf + r->start;
+		char *newline = memchr(first, '\n', r->end - r->start);
+
+		if (newline && r->skipping) {
+			/* The tail of a line that was too long: drop it. */
+			r->start += (size_t)(newline - first) + 1;
+			r->skipping = false;
+			continue;
+		}
+		if (newline)
+			return take_line(r, newline, line);
+		if (r->skipping)
+			r->start = r->end = 0;
+		if (r->end - r->start == r->cap) {
+			/* A full buffer and no newline: refuse the line
+			 * instead of growing without bound. */
+			r->start = r->end = 0;
+			r->skipping = true;
+			return LINE_TOO_LONG;
+		}
+		ssize_t n = fill(r);
+		if (n < 0)
+			return LINE_ERROR;
+		if (n == 0 && r->end > r->start && !r->skipping) {
+			/* The peer closed after a last line without '\n'.  The
+			 * buffer is not full, so there is room for the NUL. */
+			r->buf[r->end++] = '\n';
+			return take_line(r, r->buf + r->end - 1, line);
+		}
+		if (n == 0)
+			return LINE_EOF;
+	}
+}

@@ -1,0 +1,109 @@
+/*
+ * net.h - the one helper every stage shares.
+ *
+ * What every server and client of the workshop needs and no stage teaches:
+ * reading the command line, stopping on Ctrl-C, opening a listening or a
+ * connected socket, writing all of a buffer, and reading lines of bounded
+ * length.  Each stage's own lesson stays in the stage's folder.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* ---- Command line --------------------------------------------------- */
+
+/* Settings a server takes from its command line.  Each server names the
+ * flags it accepts (see parse_server_args); the others keep their default. */
+struct server_config {
+	int port;         /* -p PORT: 0 lets the kernel pick a free port */
+	int idle_timeout; /* -t SECONDS: drop a client that stays silent */
+	int workers;      /* -w N: pre-forked worker processes */
+	int max_clients;  /* -c N: clients served at once */
+	int tick_hz;      /* -r HZ: simulation ticks per second */
+	int bots;         /* -b N: computer-controlled players to start */
+};
+
+/* Parse argv for the flags listed in `flags` (getopt style, e.g. "p:t:").
+ * -h prints usage and exits 0; an unknown flag or a bad number prints usage
+ * to stderr and exits 2. */
+void parse_server_args(int argc, char **argv, const char *flags,
+		       struct server_config *cfg);
+
+/* What a client takes from its command line: "[HOST] [PORT] [MORE...]". */
+struct client_config {
+	const char *host; /* default "localhost" */
+	const char *port; /* default: the stage's port */
+	char **more;      /* the arguments after PORT */
+	int more_count;
+};
+
+/* Parse "[HOST] [PORT]" and, when `more` names them (e.g. "[MESSAGE...]"),
+ * further arguments.  -h prints usage and exits 0; a bad port or an unknown
+ * flag prints usage to stderr and exits 2. */
+void parse_client_args(int argc, char **argv, const char *more,
+		       struct client_config *cfg);
+
+/* ---- Stopping --------------------------------------------------------- */
+
+/* On SIGINT or SIGTERM, print "stopping" and exit 0 at once: the kernel
+ * closes every socket, so each client sees its connection end.  Also
+ * ignore SIGPIPE, so a vanished client cannot kill the server. */
+void stop_on_signals(void);
+
+/* ---- Sockets ---------------------------------------------------------- */
+
+#define PEER_NAME_LEN 64 /* "255.255.255.255:65535" or an IPv6 one */
+
+/* Open a TCP socket listening on every IPv4 address at `port` and print
+ * "listening on 0.0.0.0:PORT" with the real port.  Returns -1 on error. */
+int listen_on(int port);
+
+/* Wait for the next client.  Returns its socket and writes its address to
+ * `peer`, or returns -1 on an error that retrying cannot fix. */
+int accept_client(int listen_fd, char peer[PEER_NAME_LEN]);
+
+/* Connect to host:port (IPv4 or IPv6, whatever getaddrinfo finds).
+ * Returns the socket, or -1 after printing why. */
+int connect_to(const char *host, const char *port);
+
+/* Make recv/send on `fd` give up after `seconds` (0 means never). */
+int set_timeout(int fd, int seconds);
+
+/* Send all `len` bytes, however many calls it takes.  0 on success. */
+int send_all(int fd, const void *buf, size_t len);
+
+/* send_all() of a NUL-terminated string. */
+int send_text(int fd, const char *text);
+
+/* ---- Lines ------------------------------------------------------------- */
+
+/* A per-connection line reader: the caller owns the buffer, so there is no
+ * hidden state and one reader per thread is safe.  A line may hold up to
+ * cap - 1 bytes before its '\n'. */
+struct line_reader {
+	int fd;
+	char *buf;
+	size_t cap;
+	size_t start; /* first byte not yet returned */
+	size_t end;   /* one past the last byte received */
+	bool skipping; /* dropping the rest of a line that was too long */
+};
+
+enum {
+	LINE_EOF = -1,      /* the peer closed the connection */
+	LINE_TOO_LONG = -2, /* the line is dropped; the next call reads on */
+	LINE_ERROR = -3,    /* errno tells why (EAGAIN: idle timeout) */
+};
+
+void line_reader_init(struct line_reader *r, int fd, char *buf, size_t cap);
+
+/* Read the next line.  Returns its length and points *line at it, without
+ * the '\n' (and without a '\r' before it), NUL-terminated.  A last line
+ * without '\n' before EOF counts as a line.  Otherwise returns LINE_EOF,
+ * LINE_TOO_LONG or LINE_ERROR.  *line stays valid until the next call. */
+ssize_t read_line(struct line_reader *r, char **line);
+
+#endif

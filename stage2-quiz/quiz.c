@@ -1,0 +1,97 @@
+/*
+ * quiz.c - the quiz handler, through the "file" interface.
+ *
+ * fdopen() wraps the socket in a FILE, so the conversation reads like any
+ * program that talks to a terminal: fprintf() a question, fgets() a line.
+ * stdio does the buffering, and reading whole lines copes with TCP
+ * splitting or merging what the client sent.
+ */
+#define _GNU_SOURCE
+#include "quiz.h"
+
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ANSWER_MAX 128 /* a longer answer cannot be right anyway */
+
+static int random_digit(void)
+{
+	unsigned int r;
+
+	if (getrandom(&r, sizeof r, 0) != sizeof r)
+		r = (unsigned int)time(NULL);
+	return (int)(r % 10);
+}
+
+bool answer_is_correct(const char *line, int sum)
+{
+	char *end;
+
+	errno = 0;
+	long n = strtol(line, &end, 10); /* skips leading spaces itself */
+	if (end == line || errno != 0)
+		return false;
+	while (isspace((unsigned char)*end)) /* trailing spaces, \r, \n */
+		end++;
+	return *end == '\0' && n == sum;
+}
+
+/* Read one line into buf.  Returns 1 for a whole line; 0 for a line that
+ * is too long or holds a NUL byte; -1 when nothing came: EOF, an error, or
+ * silence past the idle timeout. */
+static int read_answer(FILE *in, char *buf, size_t size)
+{
+	if (!fgets(buf, (int)size, in))
+		return -1;
+	size_t len = strlen(buf);
+	/* fgets() stops early at a full buffer, and a NUL byte makes strlen()
+	 * stop early: either way the line does not end where strlen() says. */
+	return (len > 0 && buf[len - 1] == '\n') || feof(in);
+}
+
+static void ask_one_question(FILE *in, FILE *out)
+{
+	int a = random_digit(), b = random_digit();
+	char answer[ANSWER_MAX];
+
+	fprintf(out, "%d+%d\n", a, b);
+	/* stdio keeps what we print in a buffer: push it onto the network
+	 * now, or the client waits for a question that never comes. */
+	if (fflush(out) == EOF)
+		return;
+	int got = read_answer(in, answer, sizeof answer);
+	if (got < 0)
+		return; /* the client is gone or stayed silent: no verdict */
+	bool right = got > 0 && answer_is_correct(answer, a + b);
+	fprintf(out, "%s\n", right ? "yes" : "no");
+	fflush(out);
+}
+
+void serve_quiz(int fd)
+{
+	/* Two streams on one socket: stdio may not switch one FILE from
+	 * writing to reading without a seek, and a socket cannot seek. */
+	int write_fd = dup(fd);
+	FILE *in = fdopen(fd, "r");
+	FILE *out = write_fd < 0 ? NULL : fdopen(write_fd, "w");
+
+	if (in && out)
+		ask_one_question(in, out);
+	else
+		warn("fdopen");
+	if (out)
+		fclose(out);
+	else if (write_fd >= 0)
+		close(write_fd);
+	if (in)
+		fclose(in);
+	else
+		close(fd);
+}

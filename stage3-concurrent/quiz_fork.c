@@ -1,0 +1,91 @@
+/*
+ * quiz_fork - stage 3: the quiz server, a process per client.
+ *
+ * Stage 2's accept loop, except that each client is handed to a child
+ * process made by fork(), so the loop is back in accept() at once.  The
+ * handler (quiz.c) is the very same file as stage 2's.
+ */
+#include "net.h"
+#include "quiz.h"
+
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A child that has ended stays a "zombie" until its parent collects its
+ * exit status: collect every one that has ended. */
+static void reap_children(int signo)
+{
+	int saved_errno = errno; /* the code we interrupted may read it */
+
+	(void)signo;
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	errno = saved_errno;
+}
+
+static void reap_children_as_they_end(void)
+{
+	struct sigaction sa = { .sa_handler = reap_children,
+				.sa_flags = SA_RESTART | SA_NOCLDSTOP };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		err(1, "sigaction");
+}
+
+static void child_process(int fd, const char *peer, int listen_fd,
+			  pid_t parent)
+{
+	close(listen_fd); /* only the parent accepts */
+	/* Have the kernel send us SIGTERM when the parent ends, so a stopped
+	 * server leaves no child behind (Linux only). */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+		warn("prctl");
+	if (getppid() != parent) /* it ended before prctl() */
+		exit(0);
+	serve_quiz(fd);
+	warnx("disconnect from %s", peer);
+	exit(0);
+}
+
+static void serve_in_process(int fd, const char *peer, int listen_fd)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child_process(fd, peer, listen_fd, parent);
+	if (pid < 0) {
+		warn("refusing %s: fork", peer);
+		send_text(fd, "sorry, the server is full: try again later\n");
+	}
+	close(fd); /* the child has its own copy */
+}
+
+int main(int argc, char **argv)
+{
+	struct server_config cfg = { .port = 10001, .idle_timeout = 30 };
+	char peer[PEER_NAME_LEN];
+	int listen_fd, client_fd;
+
+	parse_server_args(argc, argv, "p:t:", &cfg);
+	stop_on_signals();
+	reap_children_as_they_end();
+	listen_fd = listen_on(cfg.port);
+	if (listen_fd < 0)
+		return 1;
+
+	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
+		warnx("connect from %s", peer);
+		set_timeout(client_fd, cfg.idle_timeout);
+		serve_in_process(client_fd, peer, listen_fd);
+	}
+
+	close(listen_fd); /* accept() failed for good; signals exit elsewhere */
+	return 1;
+}

@@ -1,0 +1,402 @@
+/*
+ * harness.c - start real servers, talk to them over loopback, with a time
+ * limit on every wait.  See harness.h.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ARGS 32
+
+long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Time left until `deadline`, never below 0, for poll(). */
+static int ms_until(long long deadline)
+{
+	long long left = deadline - now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+static char *read_log(const struct server *s)
+{
+	FILE *f = fopen(s->log_path, "r");
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	FILE *mem = open_memstream(&text, &len);
+	char buf[4096];
+	size_t n;
+	while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, mem);
+	fclose(f);
+	if (mem)
+		fclose(mem);
+	return text;
+}
+
+bool server_log_has(const struct server *s, const char *text, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		char *log = read_log(s);
+		bool found = log && strstr(log, text);
+		free(log);
+		if (found || now_ms() >= deadline)
+			return found;
+		usleep(10000);
+	}
+}
+
+static int port_from_log(const struct server *s)
+{
+	char *log = read_log(s);
+	char *line = log ? strstr(log, "listening on") : NULL;
+	char *end = line ? strchr(line, '\n') : NULL;
+	int port = -1;
+
+	if (end) {
+		*end = '\0';
+		port = atoi(strrchr(line, ':') + 1);
+	}
+	free(log);
+	return port;
+}
+
+static void exec_server(const char *log_path, char **argv)
+{
+	int log = open(log_path, O_WRONLY | O_APPEND);
+
+	/* If the test dies, take the server with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (log < 0 || dup2(log, STDERR_FILENO) < 0)
+		_exit(127);
+	close(log);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+/* Start argv[0] with argv, stderr to a new log file, and wait for its
+ * "listening on" line. */
+static void start_with_args(struct server *s, char **argv)
+{
+	const char *program = argv[0];
+
+	strcpy(s->log_path, "/tmp/socket-workshop-XXXXXX");
+	int log = mkstemp(s->log_path);
+	ck_assert_msg(log >= 0, "mkstemp: %s", strerror(errno));
+	close(log);
+	s->pid = fork();
+	ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
+	if (s->pid == 0)
+		exec_server(s->log_path, argv);
+
+	long long deadline = now_ms() + WAIT_MS;
+	while ((s->port = port_from_log(s)) < 0 && now_ms() < deadline) {
+		ck_assert_msg(waitpid(s->pid, NULL, WNOHANG) == 0,
+			      "%s exited before listening", program);
+		usleep(5000);
+	}
+	ck_assert_msg(s->port > 0, "%s never said 'listening on'", program);
+	snprintf(s->port_text, sizeof s->port_text, "%d", s->port);
+}
+
+void server_start(struct server *s, const char *program, ...)
+{
+	char *argv[MAX_ARGS] = { (char *)program, "-p", "0" };
+	int argc = 3;
+	va_list ap;
+
+	va_start(ap, program);
+	for (char *arg; argc < MAX_ARGS - 1 && (arg = va_arg(ap, char *));)
+		argv[argc++] = arg;
+	va_end(ap);
+	start_with_args(s, argv);
+}
+
+/* waitpid() with a time limit.  Returns the status, or -1 on timeout. */
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int status;
+
+	while (now_ms() < deadline) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		usleep(5000);
+	}
+	return -1;
+}
+
+/* Kill `pid` if it outlives timeout_ms; returns what wait_exit() does. */
+static int reap_or_kill(pid_t pid, int timeout_ms)
+{
+	int status = wait_exit(pid, timeout_ms);
+
+	if (status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return status;
+}
+
+/* A sanitizer's report in the server's log fails the test, even when the
+ * server went on running (ThreadSanitizer does). */
+static void check_no_sanitizer_report(const struct server *s)
+{
+	static const char *const markers[] = { "Sanitizer", "runtime error:" };
+	char *log = read_log(s);
+
+	for (size_t i = 0; log && i < sizeof markers / sizeof markers[0]; i++)
+		ck_assert_msg(!strstr(log, markers[i]),
+			      "sanitizer report from the server:\n%.3000s",
+			      strstr(log, markers[i]));
+	free(log);
+}
+
+int server_stop(struct server *s)
+{
+	kill(s->pid, SIGTERM);
+	int status = reap_or_kill(s->pid, WAIT_MS);
+	check_no_sanitizer_report(s);
+	unlink(s->log_path);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+int count_children(pid_t pid)
+{
+	char path[64];
+	int count = 0;
+
+	/* /proc/PID/task/TID/children lists each thread's children. */
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *tasks = opendir(path);
+	struct dirent *t;
+	while (tasks && (t = readdir(tasks))) {
+		if (t->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%.16s/children",
+			 (int)pid, t->d_name);
+		FILE *f = fopen(path, "r");
+		int child;
+		while (f && fscanf(f, "%d", &child) == 1)
+			count++;
+		if (f)
+			fclose(f);
+	}
+	if (tasks)
+		closedir(tasks);
+	return count;
+}
+
+int server_connect(const struct server *s)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_port = htons((unsigned short)s->port),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_msg(fd >= 0, "socket: %s", strerror(errno));
+	ck_assert_msg(connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0,
+		      "connect to port %d: %s", s->port, strerror(errno));
+	return fd;
+}
+
+bool send_bytes(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+bool send_str(int fd, const char *text)
+{
+	return send_bytes(fd, text, strlen(text));
+}
+
+/* Wait until fd is readable; false on timeout. */
+static bool readable(int fd, long long deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms_until(deadline)) > 0;
+}
+
+char *recv_line(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	size_t len = 0;
+
+	/* One byte at a time: slow, but never reads past the line, so the
+	 * next call finds the next line on the socket. */
+	while (len + 1 < cap && readable(fd, deadline)) {
+		ssize_t n = recv(fd, buf + len, 1, 0);
+		if (n <= 0)
+			return NULL;
+		if (buf[len] == '\n') {
+			buf[len] = '\0';
+			return buf;
+		}
+		len++;
+	}
+	return NULL;
+}
+
+bool recv_exactly(int fd, void *buf, size_t len, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	char *p = buf;
+
+	while (len > 0 && readable(fd, deadline)) {
+		ssize_t n = recv(fd, p, len, 0);
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return len == 0;
+}
+
+bool recv_closed(int fd, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	char buf[4096];
+
+	while (readable(fd, deadline)) {
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		if (n <= 0)
+			return true;
+	}
+	return false;
+}
+
+bool recv_nothing(int fd, int timeout_ms)
+{
+	return !readable(fd, now_ms() + timeout_ms);
+}
+
+static void exec_program(char *const argv[], int in_fd, int out_fd)
+{
+	/* Its error messages would only clutter the test report. */
+	int null = open("/dev/null", O_WRONLY);
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (null < 0 || dup2(in_fd, STDIN_FILENO) < 0 ||
+	    dup2(out_fd, STDOUT_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0)
+		_exit(127);
+	execv(argv[0], argv);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+/* Collect what the child prints until it closes stdout or time runs out. */
+static void collect_output(int fd, char *out, size_t cap, long long deadline)
+{
+	size_t len = 0;
+
+	while (len + 1 < cap && readable(fd, deadline)) {
+		ssize_t n = read(fd, out + len, cap - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	out[len] = '\0';
+}
+
+int run_program(char *const argv[], const char *input, char *out, size_t cap,
+		int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int in[2], outp[2];
+
+	ck_assert(pipe(in) == 0 && pipe(outp) == 0);
+	pid_t pid = fork();
+	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(in[1]);
+		close(outp[0]);
+		exec_program(argv, in[0], outp[1]);
+	}
+	close(in[0]);
+	close(outp[1]);
+	/* Small inputs only: they fit in the pipe, so this cannot block. */
+	ck_assert(write(in[1], input, strlen(input)) == (ssize_t)strlen(input));
+	close(in[1]);
+	collect_output(outp[0], out, cap, deadline);
+	close(outp[0]);
+	int status = reap_or_kill(pid, ms_until(deadline) + 100);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+void check_server_contract(const char *program)
+{
+	char out[4096];
+	char *help[] = { (char *)program, "-h", NULL };
+	char *bad[] = { (char *)program, "-Z", NULL };
+	struct server s;
+
+	ck_assert_int_eq(run_program(help, "", out, sizeof out, WAIT_MS), 0);
+	ck_assert_msg(strstr(out, "usage") && strstr(out, "-p"), "-h: %s", out);
+	ck_assert_int_eq(run_program(bad, "", out, sizeof out, WAIT_MS), 2);
+
+	server_start(&s, program, NULL);
+	int fd = server_connect(&s);
+	ck_assert(server_log_has(&s, "connect from 127.0.0.1:", WAIT_MS));
+	close(fd);
+	ck_assert(server_log_has(&s, "disconnect from 127.0.0.1:", WAIT_MS));
+
+	/* Stopping closes the clients: the server closes first, so its end
+	 * sits in TIME_WAIT, and without SO_REUSEADDR the restart below would
+	 * fail with "Address already in use" for a minute. */
+	fd = server_connect(&s);
+	ck_assert(server_log_has(&s, "connect from", WAIT_MS));
+	ck_assert_int_eq(server_stop(&s), 0);
+	ck_assert(recv_closed(fd, WAIT_MS));
+	close(fd);
+	char port[8];
+	snprintf(port, sizeof port, "%d", s.port);
+	char *again[] = { (char *)program, "-p", port, NULL };
+	start_with_args(&s, again);
+	ck_assert_int_eq(s.port, atoi(port));
+	ck_assert_int_eq(server_stop(&s), 0);
+}

@@ -1,0 +1,82 @@
+/*
+ * harness.h - what every integration test needs: start a real server
+ * binary on a free port, talk to it over loopback with time limits, stop
+ * it, and run our own clients.  Nothing here mocks the network.
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Every wait in the tests is bounded; this is the usual bound. */
+#define WAIT_MS 5000
+
+struct server {
+	pid_t pid;
+	int port;
+	char port_text[8]; /* the port, for a client's command line */
+	char log_path[64]; /* the server's stderr */
+};
+
+/* Start `program` with "-p 0" and the extra arguments (NULL-terminated),
+ * and wait until it prints "listening on".  Fails the test otherwise. */
+void server_start(struct server *s, const char *program, ...);
+
+/* SIGTERM, then wait (bounded) for the exit.  Returns the exit status,
+ * or -1 if it died by a signal or had to be killed. */
+int server_stop(struct server *s);
+
+/* What the contract promises of every server: -h prints usage and exits
+ * 0, an unknown flag exits 2, connects and disconnects are logged with the
+ * peer address, SIGTERM exits 0, and a restart on the same port works at
+ * once (SO_REUSEADDR). */
+void check_server_contract(const char *program);
+
+/* Whether the server's log contains `text`, waiting up to timeout_ms. */
+bool server_log_has(const struct server *s, const char *text, int timeout_ms);
+
+/* A TCP connection to the server on 127.0.0.1.  Fails the test if it
+ * cannot connect. */
+int server_connect(const struct server *s);
+
+/* The number of child processes `pid` has right now. */
+int count_children(pid_t pid);
+
+/* Send all of buf.  False if the connection failed. */
+bool send_bytes(int fd, const void *buf, size_t len);
+bool send_str(int fd, const char *text);
+
+/* Receive one line (without '\n') into buf within timeout_ms.  Returns buf,
+ * or NULL on timeout, EOF or error. */
+char *recv_line(int fd, char *buf, size_t cap, int timeout_ms);
+
+/* Receive exactly len bytes within timeout_ms.  False otherwise. */
+bool recv_exactly(int fd, void *buf, size_t len, int timeout_ms);
+
+/* Whether the peer closes (EOF or reset) within timeout_ms, discarding
+ * whatever else arrives. */
+bool recv_closed(int fd, int timeout_ms);
+
+/* Whether nothing at all arrives within timeout_ms (the connection stays
+ * open and silent). */
+bool recv_nothing(int fd, int timeout_ms);
+
+/* Run argv with `input` on its stdin; its stdout goes to out (NUL-
+ * terminated, truncated to cap).  Returns the exit status, or -1 if it
+ * died by a signal or ran past timeout_ms. */
+int run_program(char *const argv[], const char *input, char *out, size_t cap,
+		int timeout_ms);
+
+/* Milliseconds on a monotonic clock. */
+long long now_ms(void);
+
+/* The suites, one per file. */
+Suite *common_suite(void);
+Suite *stage1_suite(void);
+Suite *stage2_suite(void);
+Suite *stage3_suite(void);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * run_tests - every suite in one Check runner.
+ *
+ *   tests/run_tests            run them all
+ *   CK_RUN_SUITE=stage2 tests/run_tests    run one suite
+ */
+#include "harness.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+int main(void)
+{
+	/* A test that writes to a server that has gone must see EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+
+	SRunner *runner = srunner_create(common_suite());
+	srunner_add_suite(runner, stage1_suite());
+	srunner_add_suite(runner, stage2_suite());
+	srunner_add_suite(runner, stage3_suite());
+	srunner_run_all(runner, CK_NORMAL);
+	int failed = srunner_ntests_failed(runner);
+	srunner_free(runner);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
