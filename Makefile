@@ -66,7 +66,7 @@ $(PROGRAMS):
 tests/%.o: CPPFLAGS += -Itests $(shell pkg-config --cflags check 2>/dev/null)
 tests/test_stage2.o: CPPFLAGS += -Istage2-quiz
 
-$(TEST_RUNNER): tests/run_tests.o tests/harness.o $(TEST_SUITES) $(TEST_UNITS) $(COMMON)
+$(TEST_RUNNER): tests/run_tests.o tests/harness.o tests/spawn.o $(TEST_SUITES) $(TEST_UNITS) $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs check) $(LDLIBS)
 
 # `make test` = make sure Check is there, then build and run in a new make,

@@ -24,14 +24,6 @@
 
 #define MAX_ARGS 32
 
-long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Time left until `deadline`, never below 0, for poll(). */
 static int ms_until(long long deadline)
 {
@@ -39,31 +31,12 @@ static int ms_until(long long deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-static char *read_log(const struct server *s)
-{
-	FILE *f = fopen(s->log_path, "r");
-	char *text = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	FILE *mem = open_memstream(&text, &len);
-	char buf[4096];
-	size_t n;
-	while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, mem);
-	fclose(f);
-	if (mem)
-		fclose(mem);
-	return text;
-}
-
 bool server_log_has(const struct server *s, const char *text, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 
 	for (;;) {
-		char *log = read_log(s);
+		char *log = server_log(s);
 		bool found = log && strstr(log, text);
 		free(log);
 		if (found || now_ms() >= deadline)
@@ -72,57 +45,10 @@ bool server_log_has(const struct server *s, const char *text, int timeout_ms)
 	}
 }
 
-static int port_from_log(const struct server *s)
-{
-	char *log = read_log(s);
-	char *line = log ? strstr(log, "listening on") : NULL;
-	char *end = line ? strchr(line, '\n') : NULL;
-	int port = -1;
-
-	if (end) {
-		*end = '\0';
-		port = atoi(strrchr(line, ':') + 1);
-	}
-	free(log);
-	return port;
-}
-
-static void exec_server(const char *log_path, char **argv)
-{
-	int log = open(log_path, O_WRONLY | O_APPEND);
-
-	/* If the test dies, take the server with it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (log < 0 || dup2(log, STDERR_FILENO) < 0)
-		_exit(127);
-	close(log);
-	execv(argv[0], argv);
-	_exit(127);
-}
-
-/* Start argv[0] with argv, stderr to a new log file, and wait for its
- * "listening on" line. */
 static void start_with_args(struct server *s, char **argv)
 {
-	const char *program = argv[0];
-
-	strcpy(s->log_path, "/tmp/socket-workshop-XXXXXX");
-	int log = mkstemp(s->log_path);
-	ck_assert_msg(log >= 0, "mkstemp: %s", strerror(errno));
-	close(log);
-	s->pid = fork();
-	ck_assert_msg(s->pid >= 0, "fork: %s", strerror(errno));
-	if (s->pid == 0)
-		exec_server(s->log_path, argv);
-
-	long long deadline = now_ms() + WAIT_MS;
-	while ((s->port = port_from_log(s)) < 0 && now_ms() < deadline) {
-		ck_assert_msg(waitpid(s->pid, NULL, WNOHANG) == 0,
-			      "%s exited before listening", program);
-		usleep(5000);
-	}
-	ck_assert_msg(s->port > 0, "%s never said 'listening on'", program);
-	snprintf(s->port_text, sizeof s->port_text, "%d", s->port);
+	ck_assert_msg(spawn_server(s, argv, WAIT_MS) == 0, "%s did not start",
+		      argv[0]);
 }
 
 void server_start(struct server *s, const char *program, ...)
@@ -138,41 +64,12 @@ void server_start(struct server *s, const char *program, ...)
 	start_with_args(s, argv);
 }
 
-/* waitpid() with a time limit.  Returns the status, or -1 on timeout. */
-static int wait_exit(pid_t pid, int timeout_ms)
-{
-	long long deadline = now_ms() + timeout_ms;
-	int status;
-
-	while (now_ms() < deadline) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		usleep(5000);
-	}
-	return -1;
-}
-
-/* Kill `pid` if it outlives timeout_ms; returns what wait_exit() does. */
-static int reap_or_kill(pid_t pid, int timeout_ms)
-{
-	int status = wait_exit(pid, timeout_ms);
-
-	if (status == -1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	return status;
-}
-
 /* A sanitizer's report in the server's log fails the test, even when the
  * server went on running (ThreadSanitizer does). */
 static void check_no_sanitizer_report(const struct server *s)
 {
 	static const char *const markers[] = { "Sanitizer", "runtime error:" };
-	char *log = read_log(s);
+	char *log = server_log(s);
 
 	for (size_t i = 0; log && i < sizeof markers / sizeof markers[0]; i++)
 		ck_assert_msg(!strstr(log, markers[i]),
@@ -183,13 +80,11 @@ static void check_no_sanitizer_report(const struct server *s)
 
 int server_stop(struct server *s)
 {
-	kill(s->pid, SIGTERM);
-	int status = reap_or_kill(s->pid, WAIT_MS);
+	int status = stop_server(s, WAIT_MS);
+
 	check_no_sanitizer_report(s);
 	unlink(s->log_path);
-	if (status == -1 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	return status;
 }
 
 int count_children(pid_t pid)

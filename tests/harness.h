@@ -6,6 +6,8 @@
 #ifndef HARNESS_H
 #define HARNESS_H
 
+#include "spawn.h"
+
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,12 +16,6 @@
 /* Every wait in the tests is bounded; this is the usual bound. */
 #define WAIT_MS 5000
 
-struct server {
-	pid_t pid;
-	int port;
-	char port_text[8]; /* the port, for a client's command line */
-	char log_path[64]; /* the server's stderr */
-};
 
 /* Start `program` with "-p 0" and the extra arguments (NULL-terminated),
  * and wait until it prints "listening on".  Fails the test otherwise. */
@@ -70,13 +66,11 @@ bool recv_nothing(int fd, int timeout_ms);
 int run_program(char *const argv[], const char *input, char *out, size_t cap,
 		int timeout_ms);
 
-/* Milliseconds on a monotonic clock. */
-long long now_ms(void);
-
 /* The suites, one per file. */
 Suite *common_suite(void);
 Suite *stage1_suite(void);
 Suite *stage2_suite(void);
 Suite *stage3_suite(void);
+Suite *stage4_suite(void);
 
 #endif

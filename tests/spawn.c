@@ -1,0 +1,133 @@
+/*
+ * spawn.c - start a server binary on a free port and stop it again.
+ * See spawn.h.
+ */
+#define _GNU_SOURCE
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+char *server_log(const struct server *s)
+{
+	FILE *f = fopen(s->log_path, "r");
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	FILE *mem = open_memstream(&text, &len);
+	char buf[4096];
+	size_t n;
+	while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, mem);
+	fclose(f);
+	if (mem)
+		fclose(mem);
+	return text;
+}
+
+static int port_from_log(const struct server *s)
+{
+	char *log = server_log(s);
+	char *line = log ? strstr(log, "listening on") : NULL;
+	char *end = line ? strchr(line, '\n') : NULL;
+	int port = -1;
+
+	if (end) {
+		*end = '\0';
+		port = atoi(strrchr(line, ':') + 1);
+	}
+	free(log);
+	return port;
+}
+
+static void exec_server(const char *log_path, char **argv)
+{
+	int log = open(log_path, O_WRONLY | O_APPEND);
+
+	/* If the test dies, take the server with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (log < 0 || dup2(log, STDERR_FILENO) < 0)
+		_exit(127);
+	close(log);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+int spawn_server(struct server *s, char **argv, int timeout_ms)
+{
+	strcpy(s->log_path, "/tmp/socket-workshop-XXXXXX");
+	int log = mkstemp(s->log_path);
+	if (log < 0) {
+		perror("mkstemp");
+		return -1;
+	}
+	close(log);
+	s->pid = fork();
+	if (s->pid < 0) {
+		perror("fork");
+		return -1;
+	}
+	if (s->pid == 0)
+		exec_server(s->log_path, argv);
+
+	long long deadline = now_ms() + timeout_ms;
+	while ((s->port = port_from_log(s)) < 0 && now_ms() < deadline) {
+		if (waitpid(s->pid, NULL, WNOHANG) != 0) {
+			fprintf(stderr, "%s exited before listening\n", argv[0]);
+			return -1;
+		}
+		usleep(5000);
+	}
+	if (s->port <= 0) {
+		fprintf(stderr, "%s never said 'listening on'\n", argv[0]);
+		reap_or_kill(s->pid, 0);
+		return -1;
+	}
+	snprintf(s->port_text, sizeof s->port_text, "%d", s->port);
+	return 0;
+}
+
+int reap_or_kill(pid_t pid, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int status;
+
+	do {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		usleep(5000);
+	} while (now_ms() < deadline);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+int stop_server(struct server *s, int timeout_ms)
+{
+	kill(s->pid, SIGTERM);
+	int status = reap_or_kill(s->pid, timeout_ms);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,37 @@
+/*
+ * spawn.h - start a server binary on a free port and stop it again, for
+ * the tests and the benchmark alike (no Check here).
+ */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <sys/types.h>
+
+struct server {
+	pid_t pid;
+	int port;
+	char port_text[12]; /* the port, for a client's command line */
+	char log_path[64]; /* the server's stderr */
+};
+
+/* Milliseconds on a monotonic clock. */
+long long now_ms(void);
+
+/* Start argv[0] with argv (NULL-terminated), its stderr going to a new log
+ * file, and wait up to timeout_ms for its "listening on" line.  Returns 0,
+ * or -1 after printing why. */
+int spawn_server(struct server *s, char **argv, int timeout_ms);
+
+/* Everything the server has written to its log, NUL-terminated (free it),
+ * or NULL. */
+char *server_log(const struct server *s);
+
+/* waitpid() with a time limit; past it, SIGKILL.  Returns the status, or
+ * -1 if the process had to be killed. */
+int reap_or_kill(pid_t pid, int timeout_ms);
+
+/* SIGTERM, then reap_or_kill().  Returns the exit status, or -1 if the
+ * server died by a signal or had to be killed.  The log stays. */
+int stop_server(struct server *s, int timeout_ms);
+
+#endif
