@@ -37,23 +37,69 @@ STAGE3 = stage3-concurrent/quiz_fork stage3-concurrent/quiz_prefork \
 $(STAGE3): %: %.o stage3-concurrent/quiz.o $(COMMON)
 
 # ---- stage 4: chat ---------------------------------------------------------
-STAGE4 =
+STAGE4 = stage4-chat/chat_server stage4-chat/chat_client
+stage4-chat/chat_server: stage4-chat/chat_server.o stage4-chat/chat.o \
+			 stage4-chat/outbox.o $(COMMON)
+stage4-chat/chat_client: stage4-chat/chat_client.o $(COMMON)
+TEST_SUITES += tests/test_stage4.o
+TEST_UNITS  += stage4-chat/chat.o stage4-chat/outbox.o
+tests/test_stage4.o: CPPFLAGS += -Istage4-chat
 
 # ---- stage 5: game ---------------------------------------------------------
-STAGE5 =
+STAGE5 = stage5-game/game_server stage5-game/game_bot
+stage5-game/game_server: stage5-game/game_server.o stage5-game/game_world.o \
+			 stage5-game/game.o $(COMMON)
+stage5-game/game_bot: stage5-game/game_bot.o stage5-game/game.o $(COMMON)
+# game.c uses the maths library (fmin, hypot...).
+$(STAGE5) tests/run_tests: LDLIBS += -lm
+TEST_SUITES += tests/test_stage5.o
+TEST_UNITS  += stage5-game/game.o stage5-game/game_world.o
+tests/test_stage5.o: CPPFLAGS += -Istage5-game
+
+# ---- stage 5: the graphical client ------------------------------------------
+# Only where SDL2 and SDL2_ttf are installed (`make test` installs them);
+# elsewhere one line says what to install and the rest still builds.
+CLIENT_UNITS = stage5-game/client_state.o stage5-game/client_net.o \
+	       stage5-game/game.o
+ifeq ($(shell pkg-config --exists sdl2 SDL2_ttf 2>/dev/null && echo yes),yes)
+STAGE5 += stage5-game/game_client
+stage5-game/game_client: stage5-game/game_client.o stage5-game/client_draw.o \
+			 $(CLIENT_UNITS) $(COMMON)
+stage5-game/game_client: LDLIBS += $(shell pkg-config --libs sdl2 SDL2_ttf) -lm
+stage5-game/game_client.o stage5-game/client_draw.o: \
+	CPPFLAGS += $(shell pkg-config --cflags sdl2 SDL2_ttf)
+else
+$(info game_client skipped: install libsdl2-dev libsdl2-ttf-dev (make test does))
+endif
+TEST_SUITES += tests/test_client.o
+TEST_UNITS  += $(CLIENT_UNITS)
+tests/test_client.o: CPPFLAGS += -Istage5-game
 
 
 PROGRAMS = $(STAGE1) $(STAGE2) $(STAGE3) $(STAGE4) $(STAGE5)
+
+# ---- the stage checker -------------------------------------------------------
+# tests/stagecheck STAGE [HOST] [PORT] checks any running server (a
+# learner's too) against a stage's protocol; see tests/STAGECHECK.md.
+# It needs no Check.
+PROGRAMS += tests/stagecheck
+tests/stagecheck: tests/stagecheck.o tests/stagecheck_echo.o \
+		  tests/stagecheck_quiz.o tests/stagecheck_chat.o \
+		  tests/stagecheck_game.o $(COMMON)
+tests/stagecheck: LDLIBS += -lm
+TEST_SUITES += tests/test_stagecheck.o
 
 # ---- tests -------------------------------------------------------------
 # One Check runner with a suite per file.  The Check flags are looked up
 # when the runner is built, after `make test` has installed Check.
 TEST_SUITES += tests/test_common.o tests/test_stage1.o tests/test_stage2.o \
-	       tests/test_stage3.o
+	       tests/test_stage3.o tests/test_bench.o
+TEST_SUITES += tests/test_slides.o
 TEST_UNITS  += stage2-quiz/quiz.o
 TEST_RUNNER = tests/run_tests
 
-.PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install
+.PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install bench \
+	slides exercises doctor clean-slides
 
 all: $(PROGRAMS)
 
@@ -97,16 +143,72 @@ sanitize:
 	CK_TIMEOUT_MULTIPLIER=4 $(MAKE) -C build/$(SAN) --no-print-directory \
 		run-tests CC="$(CC)" CFLAGS="$(SAN_$(SAN))" LDFLAGS="$(SAN_$(SAN))"
 
+# ---- the benchmark -----------------------------------------------------
+# make bench: every server design under the same load, tables in
+# tests/results/results.md and charts drawn with gnuplot.  A smoke run of it
+# (tests/test_bench.c) is part of make test.
+BENCH = tests/bench
+$(BENCH): tests/bench.o tests/bench_quiz.o tests/bench_chat.o \
+	  tests/bench_game.o tests/spawn.o $(COMMON)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+run-tests: $(BENCH)
+
+bench: all $(BENCH)
+	@sh tests/install-deps.sh bench
+	./$(BENCH) $(BENCH_FLAGS)
+
+# ---- slides, exercises, doctor -----------------------------------------
+# make slides     every deck, slides/*.md, to one self-contained HTML
+#                 file in slides/html/ (works offline), with Marp CLI,
+#                 pinned in slides/package.json: npm ci fetches it once.
+# make exercises  the catch-up skeletons, exercises/stageN/: each stage's
+#                 sources with its lesson cut out (slides/exercises.py).
+# make doctor     what this machine lacks for the workshop, in plain words.
+MARP = slides/node_modules/.bin/marp
+PRACTICE = slides/practice/line_client
+
+slides: $(MARP)
+	@python3 slides/snippets.py --check >/dev/null || echo "make slides:" \
+		"warning: some code blocks are stale: slides/snippets.py --update"
+	rm -rf slides/html
+	$(MARP) --no-stdin --config-file slides/marp.config.yml \
+		--input-dir slides --output slides/html
+
+$(MARP):
+	@command -v npm >/dev/null 2>&1 || { echo "make slides needs node" \
+		"and npm: sh tests/install-deps.sh installs them"; exit 1; }
+	npm ci --prefix slides --no-audit --no-fund
+
+exercises:
+	python3 slides/exercises.py
+
+doctor:
+	@sh slides/doctor.sh
+
+# Practice 1-4's answer: stage 1's echo through the "file" interface.
+$(PRACTICE): $(PRACTICE).o $(COMMON)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+clean: clean-slides
+clean-slides:
+	rm -rf slides/html slides/png exercises
+	rm -f $(PRACTICE) $(PRACTICE).o $(PRACTICE).d
+
 # ---- running -----------------------------------------------------------
-STAGE ?= 3
+STAGE ?= 5
 SERVER_1 = stage1-echo/echo_server
 SERVER_2 = stage2-quiz/quiz_server
 SERVER_3 = stage3-concurrent/quiz_thread
+SERVER_4 = stage4-chat/chat_server
+SERVER_5 = stage5-game/game_server
+# Stage 5 starts 3 bots (game_bot, next to the server) so one person can play.
+RUN_NEEDS_5 = stage5-game/game_bot
+RUN_FLAGS_5 = -b 3
 
-run: $(SERVER_$(STAGE))
-	@test -n "$(SERVER_$(STAGE))" || { echo "no stage $(STAGE) yet: try STAGE=1..3"; exit 2; }
+run: $(SERVER_$(STAGE)) $(RUN_NEEDS_$(STAGE))
+	@test -n "$(SERVER_$(STAGE))" || { echo "no stage $(STAGE) yet: try STAGE=1..5"; exit 2; }
 	@echo "make run: starting stage $(STAGE) ($(SERVER_$(STAGE))); Ctrl-C stops it"
-	./$(SERVER_$(STAGE))
+	./$(SERVER_$(STAGE)) $(RUN_FLAGS_$(STAGE))
 
 # ---- the teaching diffs ------------------------------------------------
 # make diff FROM=2 TO=3 shows what stage 3 adds to stage 2; FROM and TO may
@@ -114,6 +216,8 @@ run: $(SERVER_$(STAGE))
 MAIN_1 = stage1-echo/echo_server.c
 MAIN_2 = stage2-quiz/quiz_server.c
 MAIN_3 = stage3-concurrent/quiz_thread.c
+MAIN_4 = stage4-chat/chat_server.c
+MAIN_5 = stage5-game/game_server.c
 MAIN_fork = stage3-concurrent/quiz_fork.c
 MAIN_prefork = stage3-concurrent/quiz_prefork.c
 MAIN_thread = stage3-concurrent/quiz_thread.c
@@ -125,7 +229,7 @@ TO ?= 3
 
 diff:
 	@test -n "$(MAIN_$(FROM))" -a -n "$(MAIN_$(TO))" || \
-		{ echo "usage: make diff FROM=N TO=M (1..3, fork, prefork, thread)"; exit 2; }
+		{ echo "usage: make diff FROM=N TO=M (1..5, fork, prefork, thread)"; exit 2; }
 	@diff -u $(MAIN_$(FROM)) $(MAIN_$(TO)); true
 	@if [ -n "$(HANDLER_$(FROM))" ] && [ -n "$(HANDLER_$(TO))" ]; then \
 		diff -u $(HANDLER_$(FROM)) $(HANDLER_$(TO)) && \
@@ -137,7 +241,7 @@ install: all
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_RUNNER) */*.o */*.d
+	rm -f $(PROGRAMS) $(TEST_RUNNER) $(BENCH) */*.o */*.d
 	rm -rf build
 
 -include $(wildcard */*.d)

@@ -32,12 +32,14 @@ static const struct flag_help flag_help[] = {
 	{ 'c', "-c N        clients served at once" },
 	{ 'r', "-r HZ       simulation ticks per second" },
 	{ 'b', "-b N        computer-controlled players to start" },
+	{ 's', "-s SECONDS  log statistics this often (0: never)" },
 };
 
 static void usage(FILE *to, const char *flags, const struct server_config *cfg)
 {
 	const int defaults[] = { cfg->port, cfg->idle_timeout, cfg->workers,
-				 cfg->max_clients, cfg->tick_hz, cfg->bots };
+				 cfg->max_clients, cfg->tick_hz, cfg->bots,
+				 cfg->stats_every };
 
 	fprintf(to, "usage: %s [-h]", program_invocation_short_name);
 	for (size_t i = 0; i < sizeof flag_help / sizeof flag_help[0]; i++)
@@ -71,6 +73,7 @@ static int *flag_target(struct server_config *cfg, int flag)
 	case 'c': return &cfg->max_clients;
 	case 'r': return &cfg->tick_hz;
 	case 'b': return &cfg->bots;
+	case 's': return &cfg->stats_every;
 	default: return NULL;
 	}
 }
@@ -89,7 +92,7 @@ void parse_server_args(int argc, char **argv, const char *flags,
 		}
 		int *target = flag_target(cfg, opt);
 		long max = opt == 'p' ? 65535 : 100000;
-		long min = opt == 'p' || opt == 't' || opt == 'b' ? 0 : 1;
+		long min = strchr("ptbs", opt) ? 0 : 1;
 		long value = target ? parse_number(optarg, min, max) : -1;
 		if (value < 0) {
 			if (target)

@@ -24,6 +24,7 @@ struct server_config {
 	int max_clients;  /* -c N: clients served at once */
 	int tick_hz;      /* -r HZ: simulation ticks per second */
 	int bots;         /* -b N: computer-controlled players to start */
+	int stats_every;  /* -s SECONDS: log statistics this often */
 };
 
 /* Parse argv for the flags listed in `flags` (getopt style, e.g. "p:t:").
@@ -101,8 +102,8 @@ enum {
 void line_reader_init(struct line_reader *r, int fd, char *buf, size_t cap);
 
 /* Read the next line.  Returns its length and points *line at it, without
- * the '\n' (and without a '\r' before it), NUL-terminated.  A last line
- * without '\n' before EOF counts as a line.  Otherwise returns LINE_EOF,
+ * the '\n' and without one '\r' at its end (telnet ends lines with "\r\n"),
+ * NUL-terminated.  A last line without '\n' before EOF counts as a line.  Otherwise returns LINE_EOF,
  * LINE_TOO_LONG or LINE_ERROR.  *line stays valid until the next call. */
 ssize_t read_line(struct line_reader *r, char **line);
 

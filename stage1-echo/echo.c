@@ -10,6 +10,7 @@
 
 void serve_echo(int fd)
 {
+	/* exercise: recv() what came and send_all() it back, until EOF */
 	char buf[4096];
 	ssize_t n;
 
@@ -22,5 +23,6 @@ void serve_echo(int fd)
 		if (n < 0 || send_all(fd, buf, (size_t)n) < 0)
 			break;
 	}
+	/* end of exercise */
 	close(fd);
 }

@@ -16,9 +16,11 @@ static char *workshop_messages[] = { "Hello socket", "안녕 세계!" };
 
 static int send_messages(int fd, char **messages, int count)
 {
+	/* exercise: send_text() each message and a "\n" after it */
 	for (int i = 0; i < count; i++)
 		if (send_text(fd, messages[i]) < 0 || send_text(fd, "\n") < 0)
 			return -1;
+	/* end of exercise */
 	/* Half-close: the server reads EOF after our last byte, while we
 	 * can still read its answer. */
 	return shutdown(fd, SHUT_WR);

@@ -55,6 +55,7 @@ static void child_process(int fd, const char *peer, int listen_fd,
 
 static void serve_in_process(int fd, const char *peer, int listen_fd)
 {
+	/* exercise: fork(): the child serves, the parent closes its copy */
 	pid_t parent = getpid();
 	pid_t pid = fork();
 
@@ -65,6 +66,7 @@ static void serve_in_process(int fd, const char *peer, int listen_fd)
 		send_text(fd, "sorry, the server is full: try again later\n");
 	}
 	close(fd); /* the child has its own copy */
+	/* end of exercise */
 }
 
 int main(int argc, char **argv)

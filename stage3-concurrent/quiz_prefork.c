@@ -34,12 +34,14 @@ static void worker_process(int listen_fd, const struct server_config *cfg,
 	if (getppid() != master) /* it ended before prctl() */
 		exit(0);
 
+	/* exercise: stage 2's accept loop, in every worker */
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
 		warnx("connect from %s", peer);
 		set_timeout(client_fd, cfg->idle_timeout);
 		serve_quiz(client_fd);
 		warnx("disconnect from %s", peer);
 	}
+	/* end of exercise */
 	exit(1); /* accept() failed for good */
 }
 

@@ -57,6 +57,7 @@ static void refuse(int fd, const char *peer)
 
 static void serve_in_thread(int fd, const char *peer, int max_clients)
 {
+	/* exercise: hand the client to a detached thread, fd on the heap */
 	/* On the heap, one per thread: a local variable would be reused by
 	 * the next accept() while the thread still reads it. */
 	struct client *c = malloc(sizeof *c);
@@ -77,6 +78,7 @@ static void serve_in_thread(int fd, const char *peer, int max_clients)
 	}
 	/* Nobody waits for it to end: detached, it frees itself. */
 	pthread_detach(thread);
+	/* end of exercise */
 }
 
 int main(int argc, char **argv)

@@ -6,7 +6,6 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -85,32 +84,6 @@ int server_stop(struct server *s)
 	check_no_sanitizer_report(s);
 	unlink(s->log_path);
 	return status;
-}
-
-int count_children(pid_t pid)
-{
-	char path[64];
-	int count = 0;
-
-	/* /proc/PID/task/TID/children lists each thread's children. */
-	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	DIR *tasks = opendir(path);
-	struct dirent *t;
-	while (tasks && (t = readdir(tasks))) {
-		if (t->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/task/%.16s/children",
-			 (int)pid, t->d_name);
-		FILE *f = fopen(path, "r");
-		int child;
-		while (f && fscanf(f, "%d", &child) == 1)
-			count++;
-		if (f)
-			fclose(f);
-	}
-	if (tasks)
-		closedir(tasks);
-	return count;
 }
 
 int server_connect(const struct server *s)

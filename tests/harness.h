@@ -38,9 +38,6 @@ bool server_log_has(const struct server *s, const char *text, int timeout_ms);
  * cannot connect. */
 int server_connect(const struct server *s);
 
-/* The number of child processes `pid` has right now. */
-int count_children(pid_t pid);
-
 /* Send all of buf.  False if the connection failed. */
 bool send_bytes(int fd, const void *buf, size_t len);
 bool send_str(int fd, const char *text);
@@ -71,6 +68,11 @@ Suite *common_suite(void);
 Suite *stage1_suite(void);
 Suite *stage2_suite(void);
 Suite *stage3_suite(void);
+Suite *bench_suite(void);
 Suite *stage4_suite(void);
+Suite *stage5_suite(void);
+Suite *client_suite(void);
+Suite *slides_suite(void);
+Suite *stagecheck_suite(void);
 
 #endif

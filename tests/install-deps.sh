@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install what `make test` needs, if it is missing: a compiler toolchain is
-# assumed (gcc, make); Check and pkg-config come from the distribution.
+# Install what `make test` (or, with the argument "bench", `make bench`)
+# needs, if it is missing: a compiler toolchain is assumed (gcc, make);
+# the rest comes from the distribution.
 # As root this runs apt-get; otherwise it prints the command to run.
 set -u
 
@@ -9,7 +10,13 @@ command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 pkg-config --exists check 2>/dev/null || missing="$missing check"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 pkg-config --exists sdl2 SDL2_ttf 2>/dev/null || missing="$missing libsdl2-dev libsdl2-ttf-dev"
-# Same ordering as the package names above, for a single apt-get line.
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
+# The slides are rendered by Marp CLI, which runs on node (make slides).
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+# `make bench` (tests/install-deps.sh bench) also draws charts with gnuplot.
+if [ "${1:-}" = bench ] && ! command -v gnuplot >/dev/null 2>&1; then
+	missing="$missing gnuplot-nox"
+fi
 [ -z "$missing" ] && exit 0
 
 command="apt-get install -y$missing"
@@ -22,6 +29,6 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "    sudo apt-get update && sudo $command" >&2
 	exit 1
 fi
-echo "make test: installing$missing"
+echo "installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq && $command -qq >/dev/null

@@ -18,6 +18,12 @@ int main(void)
 	srunner_add_suite(runner, stage1_suite());
 	srunner_add_suite(runner, stage2_suite());
 	srunner_add_suite(runner, stage3_suite());
+	srunner_add_suite(runner, stage4_suite());
+	srunner_add_suite(runner, stage5_suite());
+	srunner_add_suite(runner, client_suite());
+	srunner_add_suite(runner, bench_suite());
+	srunner_add_suite(runner, stagecheck_suite());
+	srunner_add_suite(runner, slides_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);
 	srunner_free(runner);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "spawn.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -130,4 +131,30 @@ int stop_server(struct server *s, int timeout_ms)
 	if (status == -1 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
+}
+
+int children_of(pid_t pid, pid_t *out, int max)
+{
+	char path[96];
+	int count = 0;
+
+	/* /proc/PID/task/TID/children lists each thread's children. */
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *tasks = opendir(path);
+	struct dirent *t;
+	while (tasks && (t = readdir(tasks))) {
+		if (t->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%.20s/children",
+			 (int)pid, t->d_name);
+		FILE *f = fopen(path, "r");
+		int child;
+		while (f && count < max && fscanf(f, "%d", &child) == 1)
+			out[count++] = child;
+		if (f)
+			fclose(f);
+	}
+	if (tasks)
+		closedir(tasks);
+	return count;
 }

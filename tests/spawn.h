@@ -34,4 +34,8 @@ int reap_or_kill(pid_t pid, int timeout_ms);
  * server died by a signal or had to be killed.  The log stays. */
 int stop_server(struct server *s, int timeout_ms);
 
+/* The pids of pid's live children (of all its threads), at most max of
+ * them, from /proc.  Returns how many. */
+int children_of(pid_t pid, pid_t *out, int max);
+
 #endif

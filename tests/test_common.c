@@ -79,6 +79,26 @@ START_TEST(last_line_without_newline)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_lines.c: a last line "8\r" without '\n'
+ * loses its '\r' like any other line. */
+START_TEST(last_line_loses_its_cr_too)
+{
+	int fds[2];
+	char buf[8], *line;
+	struct line_reader r;
+
+	socket_pair(fds);
+	line_reader_init(&r, fds[0], buf, sizeof buf);
+	send_str(fds[1], "\n8\r");
+	close(fds[1]);
+	ck_assert_int_eq(read_line(&r, &line), 0);
+	ck_assert_int_eq(read_line(&r, &line), 1);
+	ck_assert_str_eq(line, "8");
+	ck_assert_int_eq(read_line(&r, &line), LINE_EOF);
+	close(fds[0]);
+}
+END_TEST
+
 START_TEST(too_long_line_is_dropped_and_reading_goes_on)
 {
 	int fds[2];
@@ -233,6 +253,7 @@ Suite *common_suite(void)
 	tcase_add_test(lines, lines_split_and_merged);
 	tcase_add_test(lines, crlf_empty_and_nul);
 	tcase_add_test(lines, last_line_without_newline);
+	tcase_add_test(lines, last_line_loses_its_cr_too);
 	tcase_add_test(lines, too_long_line_is_dropped_and_reading_goes_on);
 	tcase_add_test(lines, a_megabyte_without_newline_stays_in_the_buffer);
 	tcase_add_test(lines, idle_timeout_is_an_error);

@@ -174,23 +174,6 @@ START_TEST(stop_with_clients_connected)
 }
 END_TEST
 
-/* The pids of pid's children, read from /proc. */
-static int children_of(pid_t pid, pid_t *out, int max)
-{
-	char path[64];
-	int n = 0;
-
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid,
-		 (int)pid);
-	FILE *f = fopen(path, "r");
-	ck_assert(f);
-	int child;
-	while (n < max && fscanf(f, "%d", &child) == 1)
-		out[n++] = child;
-	fclose(f);
-	return n;
-}
-
 START_TEST(prefork_replaces_a_killed_worker)
 {
 	struct server s;

@@ -1,0 +1,457 @@
+/*
+ * game.c - the stage 5 protocol: the weapon table, a strict parser, the
+ * formatters and the geometry of hits.  See game.h.
+ *
+ * Nothing here touches a socket or a lock: the server, the bots and the
+ * client all call it, and the tests call it directly.
+ */
+#include "game.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- The weapons -------------------------------------------------------- */
+
+const struct game_weapon game_weapons[GAME_WEAPON_COUNT] = {
+	/*              name       r    dmg  speed interval pellets spread */
+	[GAME_GUN]     = { "GUN",     5, 10, 400, 0.25, 1, 0 },
+	[GAME_BIGGUN]  = { "BIGGUN", 12, 35, 300, 0.8,  1, 0 },
+	[GAME_SHOTGUN] = { "SHOTGUN", 4,  8, 450, 0.7,  6, 30 },
+	[GAME_MINIGUN] = { "MINIGUN", 3,  4, 600, 0.07, 1, 6 },
+};
+
+int game_weapon_by_name(const char *name)
+{
+	for (int kind = 0; kind < GAME_WEAPON_COUNT; kind++)
+		if (strcmp(name, game_weapons[kind].name) == 0)
+			return kind;
+	return -1;
+}
+
+/* ---- Messages ----------------------------------------------------------- */
+
+/* For each type: its name, and one letter per field after the name:
+ * i = a player id (>= 1), n = a bullet or item id (>= 0), f = a number,
+ * k = an item kind. */
+static const struct {
+	const char *name;
+	const char *fields;
+} msg_types[GAME_MSG_TYPE_COUNT] = {
+	[GAME_SPAWN]   = { "SPAWN",   "ifff" },
+	[GAME_POS]     = { "POS",     "iffffff" },
+	[GAME_FIRE]    = { "FIRE",    "inffffff" },
+	[GAME_HIT]     = { "HIT",     "iinf" },
+	[GAME_KILL]    = { "KILL",    "ii" },
+	[GAME_PUTITEM] = { "PUTITEM", "nffk" },
+	[GAME_GETITEM] = { "GETITEM", "ink" },
+	[GAME_LEAVE]   = { "LEAVE",   "i" },
+};
+
+#define MAX_FIELDS 8 /* FIRE has the most */
+
+const char *game_msg_type_name(enum game_msg_type type)
+{
+	return type < GAME_MSG_TYPE_COUNT ? msg_types[type].name : "?";
+}
+
+/* ---- Parsing ------------------------------------------------------------ */
+
+static const char *const result_texts[GAME_PARSE_RESULT_COUNT] = {
+	[GAME_OK] = "ok",
+	[GAME_ERR_EMPTY] = "empty line",
+	[GAME_ERR_TOO_LONG] = "line too long",
+	[GAME_ERR_UNKNOWN_TYPE] = "unknown message type",
+	[GAME_ERR_FIELD_COUNT] = "wrong number of fields",
+	[GAME_ERR_BAD_NUMBER] = "not a number",
+	[GAME_ERR_OUT_OF_RANGE] = "number out of range",
+	[GAME_ERR_BAD_KIND] = "unknown item kind",
+};
+
+const char *game_parse_result_text(enum game_parse_result result)
+{
+	return result < GAME_PARSE_RESULT_COUNT ? result_texts[result] : "?";
+}
+
+/* Whether every character of `token` is one of `allowed`.  strtod() alone
+ * would also take "nan", "inf" and hexadecimal, which the protocol has not. */
+static bool made_of(const char *token, const char *allowed)
+{
+	return token[strspn(token, allowed)] == '\0';
+}
+
+static enum game_parse_result parse_id(const char *token, long min,
+				       double *value)
+{
+	char *end;
+
+	if (!made_of(token, "+-0123456789"))
+		return GAME_ERR_BAD_NUMBER;
+	errno = 0;
+	long n = strtol(token, &end, 10);
+	if (*end != '\0' || end == token)
+		return GAME_ERR_BAD_NUMBER;
+	if (errno == ERANGE || n < min || n > INT_MAX)
+		return GAME_ERR_OUT_OF_RANGE;
+	*value = (double)n;
+	return GAME_OK;
+}
+
+static enum game_parse_result parse_number(const char *token, double *value)
+{
+	char *end;
+
+	if (!made_of(token, "+-.0123456789eE"))
+		return GAME_ERR_BAD_NUMBER;
+	double x = strtod(token, &end);
+	if (*end != '\0' || end == token)
+		return GAME_ERR_BAD_NUMBER;
+	/* "1e999" overflows to infinity: out of range, like "2e6". */
+	if (!isfinite(x) || fabs(x) > GAME_NUMBER_MAX)
+		return GAME_ERR_OUT_OF_RANGE;
+	*value = x;
+	return GAME_OK;
+}
+
+static enum game_parse_result parse_field(char letter, const char *token,
+					  double *value)
+{
+	int kind;
+
+	switch (letter) {
+	case 'i':
+		return parse_id(token, 1, value);
+	case 'n':
+		return parse_id(token, 0, value);
+	case 'k':
+		kind = game_weapon_by_name(token);
+		*value = kind;
+		return kind < 0 ? GAME_ERR_BAD_KIND : GAME_OK;
+	default:
+		return parse_number(token, value);
+	}
+}
+
+/* Copy the parsed values into the member of the union `type` names. */
+static void fill_message(struct game_msg *out, enum game_msg_type type,
+			 const double *v)
+{
+	out->type = type;
+	switch (type) {
+	case GAME_SPAWN:
+		out->spawn = (struct game_spawn){ (int)v[0], v[1], v[2], v[3] };
+		break;
+	case GAME_POS:
+		out->pos = (struct game_pos){ (int)v[0], v[1], v[2], v[3],
+					      v[4], v[5], v[6] };
+		break;
+	case GAME_FIRE:
+		out->fire = (struct game_fire){ (int)v[0], (int)v[1], v[2],
+						v[3], v[4], v[5], v[6], v[7] };
+		break;
+	case GAME_HIT:
+		out->hit = (struct game_hit){ (int)v[0], (int)v[1], (int)v[2],
+					      v[3] };
+		break;
+	case GAME_KILL:
+		out->kill = (struct game_kill){ (int)v[0], (int)v[1] };
+		break;
+	case GAME_PUTITEM:
+		out->putitem = (struct game_putitem){ (int)v[0], v[1], v[2],
+						      (int)v[3] };
+		break;
+	case GAME_GETITEM:
+		out->getitem = (struct game_getitem){ (int)v[0], (int)v[1],
+						      (int)v[2] };
+		break;
+	case GAME_LEAVE:
+	default:
+		out->leave = (struct game_leave){ (int)v[0] };
+		break;
+	}
+}
+
+static int type_by_name(const char *name)
+{
+	for (int type = 0; type < GAME_MSG_TYPE_COUNT; type++)
+		if (strcmp(name, msg_types[type].name) == 0)
+			return type;
+	return -1;
+}
+
+enum game_parse_result game_parse_message(const char *line,
+					  struct game_msg *out)
+{
+	char copy[GAME_LINE_MAX + 1], *save, *token;
+	double values[MAX_FIELDS];
+	size_t len = strnlen(line, GAME_LINE_MAX + 1);
+
+	if (len > GAME_LINE_MAX)
+		return GAME_ERR_TOO_LONG;
+	memcpy(copy, line, len + 1);
+	token = strtok_r(copy, " \t", &save);
+	if (!token)
+		return GAME_ERR_EMPTY;
+	int type = type_by_name(token);
+	if (type < 0)
+		return GAME_ERR_UNKNOWN_TYPE;
+
+	const char *fields = msg_types[type].fields;
+	size_t count = 0;
+	while ((token = strtok_r(NULL, " \t", &save))) {
+		if (count == strlen(fields))
+			return GAME_ERR_FIELD_COUNT;
+		enum game_parse_result r = parse_field(fields[count], token,
+						       &values[count]);
+		if (r != GAME_OK)
+			return r;
+		count++;
+	}
+	if (count != strlen(fields))
+		return GAME_ERR_FIELD_COUNT;
+	fill_message(out, (enum game_msg_type)type, values);
+	return GAME_OK;
+}
+
+/* ---- Formatting --------------------------------------------------------- */
+
+/* A line being written into a caller's buffer. */
+struct line {
+	char *buf;
+	size_t cap;
+	size_t len;
+	bool overflow;
+};
+
+static void put_text(struct line *l, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (l->overflow || l->len + n + 1 > l->cap) {
+		l->overflow = true;
+		return;
+	}
+	memcpy(l->buf + l->len, text, n + 1);
+	l->len += n;
+}
+
+static struct line start_line(char *buf, size_t cap, enum game_msg_type type)
+{
+	struct line l = { .buf = buf, .cap = cap };
+
+	put_text(&l, msg_types[type].name);
+	return l;
+}
+
+static void put_int(struct line *l, int value)
+{
+	char text[16];
+
+	snprintf(text, sizeof text, " %d", value);
+	put_text(l, text);
+}
+
+/* Two decimals are plenty for pixels and hit points; trailing zeros only
+ * make lines longer and harder to read ("90" rather than "90.000000"). */
+static void put_number(struct line *l, double value)
+{
+	char text[32];
+
+	/* The parser at the other end would refuse it. */
+	if (!isfinite(value) || fabs(value) > GAME_NUMBER_MAX) {
+		l->overflow = true;
+		return;
+	}
+	int n = snprintf(text, sizeof text, " %.2f", value);
+	while (text[n - 1] == '0')
+		text[--n] = '\0';
+	if (text[n - 1] == '.')
+		text[--n] = '\0';
+	put_text(l, strcmp(text, " -0") == 0 ? " 0" : text);
+}
+
+static void put_kind(struct line *l, int kind)
+{
+	if (kind < 0 || kind >= GAME_WEAPON_COUNT) {
+		l->overflow = true;
+		return;
+	}
+	put_text(l, " ");
+	put_text(l, game_weapons[kind].name);
+}
+
+static int end_line(struct line *l)
+{
+	put_text(l, "\n");
+	return l->overflow ? -1 : (int)l->len;
+}
+
+int game_format_spawn(char *buf, size_t cap, const struct game_spawn *m)
+{
+	struct line l = start_line(buf, cap, GAME_SPAWN);
+
+	put_int(&l, m->id);
+	put_number(&l, m->x);
+	put_number(&l, m->y);
+	put_number(&l, m->hp);
+	return end_line(&l);
+}
+
+int game_format_pos(char *buf, size_t cap, const struct game_pos *m)
+{
+	struct line l = start_line(buf, cap, GAME_POS);
+
+	put_int(&l, m->id);
+	put_number(&l, m->x);
+	put_number(&l, m->y);
+	put_number(&l, m->vx);
+	put_number(&l, m->vy);
+	put_number(&l, m->aimx);
+	put_number(&l, m->aimy);
+	return end_line(&l);
+}
+
+int game_format_fire(char *buf, size_t cap, const struct game_fire *m)
+{
+	struct line l = start_line(buf, cap, GAME_FIRE);
+
+	put_int(&l, m->id);
+	put_int(&l, m->bullet_id);
+	put_number(&l, m->x);
+	put_number(&l, m->y);
+	put_number(&l, m->vx);
+	put_number(&l, m->vy);
+	put_number(&l, m->r);
+	put_number(&l, m->dmg);
+	return end_line(&l);
+}
+
+int game_format_hit(char *buf, size_t cap, const struct game_hit *m)
+{
+	struct line l = start_line(buf, cap, GAME_HIT);
+
+	put_int(&l, m->atk_id);
+	put_int(&l, m->def_id);
+	put_int(&l, m->bullet_id);
+	put_number(&l, m->hp);
+	return end_line(&l);
+}
+
+int game_format_kill(char *buf, size_t cap, const struct game_kill *m)
+{
+	struct line l = start_line(buf, cap, GAME_KILL);
+
+	put_int(&l, m->atk_id);
+	put_int(&l, m->def_id);
+	return end_line(&l);
+}
+
+int game_format_putitem(char *buf, size_t cap, const struct game_putitem *m)
+{
+	struct line l = start_line(buf, cap, GAME_PUTITEM);
+
+	put_int(&l, m->item_id);
+	put_number(&l, m->x);
+	put_number(&l, m->y);
+	put_kind(&l, m->kind);
+	return end_line(&l);
+}
+
+int game_format_getitem(char *buf, size_t cap, const struct game_getitem *m)
+{
+	struct line l = start_line(buf, cap, GAME_GETITEM);
+
+	put_int(&l, m->id);
+	put_int(&l, m->item_id);
+	put_kind(&l, m->kind);
+	return end_line(&l);
+}
+
+int game_format_leave(char *buf, size_t cap, const struct game_leave *m)
+{
+	struct line l = start_line(buf, cap, GAME_LEAVE);
+
+	put_int(&l, m->id);
+	return end_line(&l);
+}
+
+int game_format_message(char *buf, size_t cap, const struct game_msg *msg)
+{
+	switch (msg->type) {
+	case GAME_SPAWN: return game_format_spawn(buf, cap, &msg->spawn);
+	case GAME_POS: return game_format_pos(buf, cap, &msg->pos);
+	case GAME_FIRE: return game_format_fire(buf, cap, &msg->fire);
+	case GAME_HIT: return game_format_hit(buf, cap, &msg->hit);
+	case GAME_KILL: return game_format_kill(buf, cap, &msg->kill);
+	case GAME_PUTITEM: return game_format_putitem(buf, cap, &msg->putitem);
+	case GAME_GETITEM: return game_format_getitem(buf, cap, &msg->getitem);
+	case GAME_LEAVE: return game_format_leave(buf, cap, &msg->leave);
+	default: return -1;
+	}
+}
+
+/* ---- Geometry ----------------------------------------------------------- */
+
+/* Squares instead of sqrt(): the same comparison, and exact. */
+static bool closer_than(double dx, double dy, double distance)
+{
+	return dx * dx + dy * dy < distance * distance;
+}
+
+bool game_bullet_hits(double px, double py, double bx, double by, double r)
+{
+	return closer_than(px - bx, py - by, GAME_PLAYER_RADIUS + r);
+}
+
+bool game_bullet_path_hits(double px, double py, double x0, double y0,
+			   double x1, double y1, double r)
+{
+	double dx = x1 - x0, dy = y1 - y0;
+	double length2 = dx * dx + dy * dy;
+	double t = 0;
+
+	/* The point of the path nearest the player: project the player's
+	 * centre on the segment, then keep the projection on the segment. */
+	if (length2 > 0)
+		t = fmin(1, fmax(0, ((px - x0) * dx + (py - y0) * dy) / length2));
+	return game_bullet_hits(px, py, x0 + t * dx, y0 + t * dy, r);
+}
+
+bool game_touches_item(double px, double py, double ix, double iy)
+{
+	return closer_than(px - ix, py - iy,
+			   GAME_PLAYER_RADIUS + GAME_ITEM_RADIUS);
+}
+
+bool game_in_arena(double x, double y)
+{
+	return x >= 0 && x <= GAME_WIDTH && y >= 0 && y <= GAME_HEIGHT;
+}
+
+void game_clamp_to_arena(double *x, double *y)
+{
+	*x = fmin(GAME_WIDTH, fmax(0, *x));
+	*y = fmin(GAME_HEIGHT, fmax(0, *y));
+}
+
+void game_histogram_add(struct game_histogram *h, double ms)
+{
+	long step = ms > 0 ? (long)(ms / GAME_HISTOGRAM_STEP_MS) : 0;
+
+	h->count[step < GAME_HISTOGRAM_STEPS ? step : GAME_HISTOGRAM_STEPS - 1]++;
+	h->total++;
+	h->worst_ms = fmax(h->worst_ms, ms);
+}
+
+double game_histogram_percentile(const struct game_histogram *h, double p)
+{
+	long wanted = (long)ceil(p / 100.0 * (double)h->total), seen = 0;
+
+	for (int i = 0; i < GAME_HISTOGRAM_STEPS && h->total > 0; i++)
+		if ((seen += h->count[i]) >= wanted && seen > 0)
+			return fmin((i + 1) * GAME_HISTOGRAM_STEP_MS, h->worst_ms);
+	return 0;
+}

@@ -1,0 +1,442 @@
+/*
+ * game_server - stage 5: the multiplayer game.
+ *
+ * The thread per client of stages 3 and 4 again, each one reading its
+ * player's lines, plus one more thread that owns time: the simulation
+ * thread moves the bullets at a fixed tick and sends every client what was
+ * queued for it.  The rules of the game live in game_world.c; this file is
+ * about the threads, the one lock they share, and the sockets.
+ */
+#define _GNU_SOURCE
+#include "net.h"
+#include "game.h"
+#include "game_world.h"
+
+#include <err.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUTBOX_MAX (64 * 1024) /* bytes queued for a client before we drop it */
+#define KERNEL_SNDBUF (64 * 1024) /* what the kernel queues per client */
+#define LINES_PER_SECOND 240   /* read from one client at most, see throttle() */
+
+struct client {
+	int fd;
+	char peer[PEER_NAME_LEN];
+	int slot;        /* its player in the world */
+	/* Only its own thread touches these. */
+	long lines, malformed, refused;
+	double window_start;
+	int window_lines;
+	/* Guarded by world_lock: filled by whoever holds it, emptied by the
+	 * simulation thread. */
+	bool lagging;    /* stopped reading: being dropped */
+	size_t out_len;
+	char out[OUTBOX_MAX];
+};
+
+/* One lock guards all the shared state: the world, the clients by slot
+ * with their outboxes, and the count.  Nobody waits while holding it: the
+ * sends made under it never block (MSG_DONTWAIT). */
+static pthread_mutex_t world_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct game_world world;
+static struct client *clients[GAME_MAX_PLAYERS];
+static int client_count;
+
+/* Set once by main() before any thread starts, only read afterwards. */
+static int idle_timeout;
+
+/* warnx() writes a line in pieces; holding stderr's lock keeps the line
+ * whole when several threads log at once. */
+__attribute__((format(printf, 1, 2)))
+static void log_line(const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	flockfile(stderr);
+	vwarnx(format, ap);
+	funlockfile(stderr);
+	va_end(ap);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- Sending: outboxes, emptied once a tick ------------------------------ */
+
+/* Stop serving a client that cannot keep up, without waiting for it:
+ * shutdown() wakes its thread's recv(), and that thread cleans up. */
+static void drop_locked(struct client *c, const char *why)
+{
+	if (c->lagging)
+		return;
+	c->lagging = true;
+	log_line("dropping %s: %s", c->peer, why);
+	shutdown(c->fd, SHUT_RDWR);
+}
+
+/* The world's send callback; world_lock is held. */
+static void queue_line(void *ctx, int slot, const char *line, size_t len)
+{
+	struct client *c = clients[slot];
+
+	(void)ctx;
+	if (!c || c->lagging)
+		return;
+	/* A full outbox means the client has not read for a long while: a
+	 * bounded queue and a dropped laggard, rather than memory without
+	 * end or a simulation that waits for one slow reader. */
+	if (c->out_len + len > OUTBOX_MAX) {
+		drop_locked(c, "not reading");
+		return;
+	}
+	memcpy(c->out + c->out_len, line, len);
+	c->out_len += len;
+}
+
+static void flush_client(struct client *c)
+{
+	if (c->lagging || c->out_len == 0)
+		return;
+	ssize_t n = send(c->fd, c->out, c->out_len,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		drop_locked(c, strerror(errno));
+	if (n <= 0)
+		return;
+	/* What the socket did not take waits for the next tick. */
+	c->out_len -= (size_t)n;
+	memmove(c->out, c->out + n, c->out_len);
+}
+
+static void flush_all(void)
+{
+	for (int slot = 0; slot < world.slot_limit; slot++)
+		if (clients[slot])
+			flush_client(clients[slot]);
+}
+
+/* ---- The simulation thread ----------------------------------------------- */
+
+static void sleep_until(double when)
+{
+	struct timespec t = { .tv_sec = (time_t)when,
+			      .tv_nsec = (long)((when - (time_t)when) * 1e9) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t,
+			       NULL) == EINTR)
+		;
+}
+
+/* How long the ticks take, logged and emptied every -s seconds.  Only the
+ * simulation thread touches it. */
+static struct game_histogram tick_times;
+static double tick_times_since;
+
+static void record_tick(double ms, double now, int report_every)
+{
+	game_histogram_add(&tick_times, ms);
+	if (report_every <= 0 || now - tick_times_since < report_every)
+		return;
+	log_line("ticks: %ld in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+		 tick_times.total, now - tick_times_since,
+		 game_histogram_percentile(&tick_times, 50),
+		 game_histogram_percentile(&tick_times, 99),
+		 tick_times.worst_ms);
+	memset(&tick_times, 0, sizeof tick_times);
+	tick_times_since = now;
+}
+
+static void *simulation_thread(void *arg)
+{
+	const struct server_config *cfg = arg;
+	double period = 1.0 / cfg->tick_hz;
+	double next = now_seconds();
+
+	tick_times_since = next;
+	for (;;) {
+		/* Sleep until an absolute time, not for a period: the time
+		 * a tick takes does not add up into a slower clock. */
+		next += period;
+		sleep_until(next);
+		pthread_mutex_lock(&world_lock);
+		double now = now_seconds();
+		game_world_step(&world, now);
+		flush_all();
+		pthread_mutex_unlock(&world_lock);
+		record_tick((now_seconds() - now) * 1000, now, cfg->stats_every);
+		/* More than a tick late (a busy machine)?  Carry on from
+		 * now rather than run a burst of ticks to catch up. */
+		if (now - next > period)
+			next = now;
+	}
+	return NULL;
+}
+
+/* ---- One client's thread -------------------------------------------------- */
+
+static void release_client_slot(struct client *c)
+{
+	pthread_mutex_lock(&world_lock);
+	game_world_leave(&world, c->slot);
+	clients[c->slot] = NULL;
+	client_count--;
+	pthread_mutex_unlock(&world_lock);
+}
+
+/* Give the client a player slot, unless there are `max` clients already. */
+static bool take_client_slot(struct client *c, int max)
+{
+	pthread_mutex_lock(&world_lock);
+	c->slot = client_count < max ? game_world_join(&world) : -1;
+	if (c->slot >= 0) {
+		clients[c->slot] = c;
+		client_count++;
+	}
+	pthread_mutex_unlock(&world_lock);
+	return c->slot >= 0;
+}
+
+/* Read at most LINES_PER_SECOND lines a second from one client.  Past
+ * that we stop reading for the rest of the second: TCP then slows the
+ * sender down, and its flood of lines never reaches the others. */
+static void throttle(struct client *c)
+{
+	double now = now_seconds();
+
+	if (now - c->window_start >= 1.0) {
+		c->window_start = now;
+		c->window_lines = 0;
+	}
+	if (++c->window_lines <= LINES_PER_SECOND)
+		return;
+	double rest = 1.0 - (now - c->window_start);
+	struct timespec pause = { 0, (long)(rest * 1e9) };
+	nanosleep(&pause, NULL);
+	c->window_start = now_seconds();
+	c->window_lines = 0;
+}
+
+/* Parse and apply one line.  Returns whether it was a valid message. */
+static bool handle_line(struct client *c, const char *line, ssize_t len)
+{
+	struct game_msg msg;
+
+	c->lines++;
+	/* A NUL inside the line would hide the rest of it from the parser. */
+	if (memchr(line, '\0', (size_t)len) ||
+	    game_parse_message(line, &msg) != GAME_OK) {
+		c->malformed++;
+		return false;
+	}
+	pthread_mutex_lock(&world_lock);
+	enum game_verdict verdict = game_world_handle(&world, c->slot, &msg,
+						      now_seconds());
+	pthread_mutex_unlock(&world_lock);
+	if (verdict != GAME_ACCEPTED)
+		c->refused++;
+	return true;
+}
+
+static void serve_player(struct client *c)
+{
+	char buf[GAME_LINE_MAX + 2], *line;
+	struct line_reader reader;
+	double last_valid = now_seconds();
+	ssize_t len;
+
+	line_reader_init(&reader, c->fd, buf, sizeof buf);
+	while ((len = read_line(&reader, &line)) != LINE_EOF &&
+	       len != LINE_ERROR) {
+		throttle(c);
+		if (len == LINE_TOO_LONG)
+			c->malformed++;
+		else if (handle_line(c, line, len))
+			last_valid = now_seconds();
+		/* Lines keep coming, but none we understand: as good as
+		 * silent, and silence is dropped after idle_timeout. */
+		if (idle_timeout > 0 &&
+		    now_seconds() - last_valid > idle_timeout)
+			break;
+	}
+}
+
+static void *client_thread(void *arg)
+{
+	struct client *c = arg;
+
+	serve_player(c);
+	log_line("disconnect from %s (%ld lines, %ld malformed, %ld refused)",
+		 c->peer, c->lines, c->malformed, c->refused);
+	release_client_slot(c);
+	close(c->fd);
+	free(c);
+	return NULL;
+}
+
+/* Start run(arg) in a new thread: detached if `joinable` is NULL, else
+ * stored there for pthread_join(). */
+static int spawn_thread(void *(*run)(void *), void *arg, pthread_t *joinable)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+	sigset_t all, old;
+	int rc;
+
+	/* Detached: nobody joins it; it frees its resources when it ends. */
+	if ((rc = pthread_attr_init(&attr)) != 0 ||
+	    (!joinable && (rc = pthread_attr_setdetachstate(&attr,
+					      PTHREAD_CREATE_DETACHED)) != 0))
+		return rc;
+	/* Block signals in the new thread so that SIGINT/SIGTERM land on the
+	 * main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(joinable ? joinable : &thread, &attr, run, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
+static void refuse(int fd, const char *peer, const char *why)
+{
+	log_line("refusing %s: %s", peer, why);
+	send_text(fd, "sorry, the server is full: try again later\n");
+	close(fd);
+}
+
+static void serve_in_thread(int fd, const char *peer, int max_clients)
+{
+	/* On the heap, one per thread: a local variable would be reused by
+	 * the next accept() while the thread still reads it. */
+	struct client *c = calloc(1, sizeof *c);
+	int rc;
+
+	if (!c) {
+		refuse(fd, peer, "out of memory");
+		return;
+	}
+	c->fd = fd;
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	if (!take_client_slot(c, max_clients)) {
+		refuse(fd, peer, "too many clients");
+	} else if ((rc = spawn_thread(client_thread, c, NULL)) != 0) {
+		release_client_slot(c);
+		refuse(fd, peer, strerror(rc));
+	} else {
+		return;
+	}
+	free(c);
+}
+
+/* ---- Starting ------------------------------------------------------------ */
+
+static void tune_socket(int fd)
+{
+	int one = 1, size = KERNEL_SNDBUF;
+
+	/* Nagle's algorithm makes the kernel hold a small send back while an
+	 * earlier one is not yet acknowledged, to merge them into one packet.
+	 * Good for bulk transfers; for a game it can add 40 ms or more to
+	 * every POS.  We merge ourselves (one send per client per tick), so
+	 * turn it off. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+		warn("TCP_NODELAY");
+	/* The kernel queues unsent bytes too, by default up to megabytes:
+	 * cap that, so a client that stops reading fills its outbox soon and
+	 * costs at most OUTBOX_MAX plus this. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
+		warn("SO_SNDBUF");
+}
+
+/* `make run` wants someone to play with: start `bots` players in one
+ * game_bot process, found next to this program. */
+static void start_bots(int bots, int listen_fd, const char *argv0)
+{
+	struct sockaddr_in addr;
+	socklen_t len = sizeof addr;
+	char path[4096], count[16], port[16];
+
+	if (bots == 0 || getsockname(listen_fd, (struct sockaddr *)&addr,
+				     &len) < 0)
+		return;
+	const char *slash = strrchr(argv0, '/');
+	snprintf(path, sizeof path, "%.*sgame_bot",
+		 slash ? (int)(slash - argv0 + 1) : 0, argv0);
+	snprintf(count, sizeof count, "%d", bots);
+	snprintf(port, sizeof port, "%d", ntohs(addr.sin_port));
+	/* Nobody waits for the bots: let the kernel clear them away. */
+	signal(SIGCHLD, SIG_IGN);
+	pid_t pid = fork();
+	if (pid < 0)
+		warn("fork");
+	if (pid == 0) {
+		/* Bots outliving their server would only confuse. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* Our terminal shows the server's log; the bots' statistics
+		 * are for when you run game_bot yourself. */
+		if (!freopen("/dev/null", "w", stdout))
+			warn("/dev/null");
+		execlp(path, "game_bot", "-n", count, "127.0.0.1", port,
+		       (char *)NULL);
+		warn("%s", path);
+		_exit(127);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct server_config cfg = { .port = 10005, .idle_timeout = 60,
+				     .max_clients = 256, .tick_hz = 60,
+				     .stats_every = 60 };
+	char peer[PEER_NAME_LEN];
+	int listen_fd, client_fd;
+	pthread_t simulation;
+	int rc;
+
+	parse_server_args(argc, argv, "p:t:c:r:b:s:", &cfg);
+	if (cfg.max_clients > GAME_MAX_PLAYERS) {
+		warnx("-c %d: the world has room for %d", cfg.max_clients,
+		      GAME_MAX_PLAYERS);
+		cfg.max_clients = GAME_MAX_PLAYERS;
+	}
+	idle_timeout = cfg.idle_timeout;
+	stop_on_signals();
+	game_world_init(&world, now_seconds(), (unsigned int)time(NULL),
+			queue_line, NULL);
+	listen_fd = listen_on(cfg.port);
+	if (listen_fd < 0)
+		return 1;
+	start_bots(cfg.bots, listen_fd, argv[0]);
+	if ((rc = spawn_thread(simulation_thread, &cfg,
+			       &simulation)) != 0)
+		errx(1, "simulation thread: %s", strerror(rc));
+
+	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
+		log_line("connect from %s", peer);
+		set_timeout(client_fd, cfg.idle_timeout);
+		tune_socket(client_fd);
+		serve_in_thread(client_fd, peer, cfg.max_clients);
+	}
+
+	close(listen_fd); /* accept() failed for good; signals exit elsewhere */
+	return 1;
+}

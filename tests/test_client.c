@@ -1,0 +1,1057 @@
+/*
+ * test_client.c - the graphical game client: its message handling and its
+ * own player's rules driven frame by frame without a window (client_state),
+ * its connection thread against a listening socket in the test
+ * (client_net), and the real game_client binary under SDL's dummy video
+ * driver, against a scripted server and against game_server with bots.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+#include "game.h"
+#include "client_state.h"
+#include "client_net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GAME_CLIENT "stage5-game/game_client"
+#define GAME_SERVER "stage5-game/game_server"
+#define ME 42
+#define FRAME (1.0 / 60)
+
+/* ---- client_state: what the client sends, captured ---------------------- */
+
+struct sent {
+	char text[64 * 1024];
+	size_t len;
+	int lines;
+};
+
+static void capture(void *ctx, const char *line, size_t len)
+{
+	struct sent *out = ctx;
+
+	ck_assert_msg(len > 0 && line[len - 1] == '\n', "no newline: %s", line);
+	ck_assert(out->len + len < sizeof out->text);
+	memcpy(out->text + out->len, line, len);
+	out->len += len;
+	out->text[out->len] = '\0';
+	out->lines++;
+}
+
+static struct sent sent;
+
+static void forget_sent(void)
+{
+	sent.len = 0;
+	sent.lines = 0;
+	sent.text[0] = '\0';
+}
+
+/* The sent lines of one type, parsed; returns how many (at most max). */
+static int sent_of(enum game_msg_type type, struct game_msg *out, int max)
+{
+	char copy[sizeof sent.text], *save, *line;
+	int count = 0;
+
+	memcpy(copy, sent.text, sent.len + 1);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct game_msg m;
+		ck_assert_msg(game_parse_message(line, &m) == GAME_OK,
+			      "the client sent a bad line: %s", line);
+		if (m.type == type && count < max)
+			out[count++] = m;
+	}
+	return count;
+}
+
+static struct client_state *state;
+
+static void new_state(void)
+{
+	forget_sent();
+	state = calloc(1, sizeof *state);
+	ck_assert(state);
+	client_state_init(state, ME, 1, 100.0, capture, &sent);
+}
+
+static void apply(const char *line, double now)
+{
+	ck_assert_msg(client_state_apply_line(state, line, now) == GAME_OK,
+		      "%s", line);
+}
+
+/* Step from state->now to `until` at 60 frames a second. */
+static void run_frames(const struct client_input *in, double until)
+{
+	while (state->now + FRAME <= until + 1e-9)
+		client_state_step(state, in, state->now + FRAME);
+}
+
+static const struct client_input still = { .aimx = 400, .aimy = 0 };
+
+/* ---- client_state: messages from the server ----------------------------- */
+
+START_TEST(spawn_sends_spawn_and_shows_us)
+{
+	struct game_msg m[4];
+
+	new_state();
+	ck_assert_ptr_null(client_state_me(state));
+	client_state_spawn(state, 100.0);
+	ck_assert_int_eq(sent_of(GAME_SPAWN, m, 4), 1);
+	ck_assert_int_eq(m[0].spawn.id, ME);
+	ck_assert_double_eq(m[0].spawn.hp, GAME_START_HP);
+	ck_assert(game_in_arena(m[0].spawn.x, m[0].spawn.y));
+	struct client_player *me = client_state_me(state);
+	ck_assert(me && me->alive);
+	ck_assert_double_eq(me->x, m[0].spawn.x);
+
+	/* The server's SPAWN is the truth: its hp, its place. */
+	apply("SPAWN 42 300 200 100", 100.1);
+	ck_assert(state->spawn_confirmed);
+	ck_assert_double_eq(me->x, 300);
+	free(state);
+}
+END_TEST
+
+START_TEST(others_move_smoothly_between_pos)
+{
+	double x, y;
+
+	new_state();
+	client_state_spawn(state, 100.0);
+	apply("SPAWN 7 100 100 100", 100.0);
+	apply("POS 7 100 100 100 -50 400 300", 100.0);
+	struct client_player *p = client_state_find(state, 7);
+	ck_assert(p && p->alive);
+	ck_assert_double_eq(p->aimx, 400);
+	/* Half a second later it has moved on by its velocity... */
+	client_state_position(p, 100.5, &x, &y);
+	ck_assert_double_eq_tol(x, 150, 1e-6);
+	ck_assert_double_eq_tol(y, 75, 1e-6);
+	/* ...for a second at most, if no POS comes, and never off the map. */
+	client_state_position(p, 110.0, &x, &y);
+	ck_assert_double_eq_tol(x, 200, 1e-6);
+	ck_assert_double_eq_tol(y, 50, 1e-6);
+	apply("POS 7 790 5 400 -400 0 0", 111.0);
+	client_state_position(p, 111.9, &x, &y);
+	ck_assert(game_in_arena(x, y));
+	/* A POS for a player never spawned: a learner's server; show it. */
+	apply("POS 9 10 10 0 0 0 0", 111.0);
+	struct client_player *unspawned = client_state_find(state, 9);
+	ck_assert(unspawned && unspawned->alive);
+	/* Our own POS echoed back must not pull us back. */
+	struct client_player *me = client_state_me(state);
+	double my_x = me->x;
+	apply("POS 42 1 1 0 0 0 0", 111.0);
+	ck_assert_double_eq(me->x, my_x);
+	free(state);
+}
+END_TEST
+
+START_TEST(fire_then_hit_removes_that_bullet_and_sets_hp)
+{
+	new_state();
+	client_state_spawn(state, 100.0);
+	apply("SPAWN 7 100 100 100", 100.0);
+	apply("SPAWN 8 700 500 100", 100.0);
+	/* Two players' bullets may share an id: they are two bullets. */
+	apply("FIRE 7 3 120 100 400 0 5 10", 100.0);
+	apply("FIRE 8 3 680 500 -400 0 5 10", 100.0);
+	ck_assert_int_eq(state->bullet_count, 2);
+	client_state_step(state, &still, 100.25);
+	ck_assert_double_eq_tol(state->bullets[0].x, 220, 1e-6);
+	apply("HIT 7 8 3 90", 100.3);
+	ck_assert_int_eq(state->bullet_count, 1);
+	ck_assert_int_eq(state->bullets[0].shooter_id, 8);
+	ck_assert_double_eq(client_state_find(state, 8)->hp, 90);
+	/* A HIT for a bullet we never saw still sets the hp. */
+	apply("HIT 7 8 99 70", 100.3);
+	ck_assert_double_eq(client_state_find(state, 8)->hp, 70);
+	/* The other bullet leaves the arena on its own. */
+	run_frames(&still, 102.5);
+	ck_assert_int_eq(state->bullet_count, 0);
+	free(state);
+}
+END_TEST
+
+START_TEST(kills_count_feed_and_we_respawn_after_ten_seconds)
+{
+	struct game_msg m[64];
+	struct client_input trigger = still;
+
+	new_state();
+	client_state_spawn(state, 100.0);
+	apply("SPAWN 42 400 300 100", 100.0);
+	apply("SPAWN 7 100 100 100", 100.0);
+	apply("KILL 42 7", 101.0);
+	apply("KILL 7 42", 102.0);
+	ck_assert_int_eq(client_state_me(state)->kills, 1);
+	ck_assert_int_eq(client_state_me(state)->deaths, 1);
+	ck_assert_int_eq(client_state_find(state, 7)->kills, 1);
+	ck_assert(!client_state_me(state)->alive);
+	ck_assert_int_eq(state->feed_count, 2);
+	ck_assert_int_eq(state->feed[1].atk_id, 7);
+	ck_assert_double_eq_tol(client_state_respawn_in(state, 102.0), 10,
+				1e-9);
+
+	/* Dead: the trigger does nothing, POS only as a keep-alive. */
+	state->now = 102.0;
+	forget_sent();
+	trigger.firing = true;
+	run_frames(&trigger, 111.9);
+	ck_assert_int_eq(sent_of(GAME_FIRE, m, 64), 0);
+	ck_assert_int_eq(sent_of(GAME_SPAWN, m, 64), 0);
+	int keepalives = sent_of(GAME_POS, m, 64);
+	ck_assert_msg(keepalives >= 8 && keepalives <= 11, "%d", keepalives);
+	ck_assert_int_eq(state->feed_count, 0); /* the feed forgets */
+	run_frames(&trigger, 112.1);
+	ck_assert_int_eq(sent_of(GAME_SPAWN, m, 64), 1);
+	ck_assert_int_eq(m[0].spawn.id, ME);
+	ck_assert(client_state_me(state)->alive);
+	ck_assert_double_eq(client_state_respawn_in(state, 112.1), -1);
+	free(state);
+}
+END_TEST
+
+START_TEST(items_come_and_go_and_change_our_weapon)
+{
+	struct game_msg m[16];
+	struct client_input trigger = { .firing = true, .aimx = 800,
+					.aimy = 300 };
+
+	new_state();
+	client_state_spawn(state, 100.0);
+	apply("SPAWN 42 400 300 100", 100.0);
+	apply("PUTITEM 1 50 50 BIGGUN", 100.0);
+	apply("PUTITEM 2 60 60 SHOTGUN", 100.0);
+	ck_assert_int_eq(state->item_count, 2);
+	apply("GETITEM 7 1 BIGGUN", 100.0);
+	ck_assert_int_eq(state->item_count, 1);
+	ck_assert_int_eq(state->weapon, GAME_GUN);
+	apply("GETITEM 42 2 SHOTGUN", 100.0);
+	ck_assert_int_eq(state->item_count, 0);
+	ck_assert_int_eq(state->weapon, GAME_SHOTGUN);
+
+	/* One shotgun shot: six FIRE lines, the weapon's r and dmg, its
+	 * speed, fanned over 30 degrees, starting near us. */
+	forget_sent();
+	client_state_step(state, &trigger, 100.0 + FRAME);
+	ck_assert_int_eq(sent_of(GAME_FIRE, m, 16), 6);
+	double low = INFINITY, high = -INFINITY;
+	for (int i = 0; i < 6; i++) {
+		ck_assert_double_eq(m[i].fire.r, 4);
+		ck_assert_double_eq(m[i].fire.dmg, 8);
+		ck_assert_double_eq_tol(hypot(m[i].fire.vx, m[i].fire.vy),
+					450, 0.05);
+		ck_assert(hypot(m[i].fire.x - 400, m[i].fire.y - 300) <
+			  GAME_FIRE_REACH);
+		double a = atan2(m[i].fire.vy, m[i].fire.vx) * 180 / M_PI;
+		low = fmin(low, a);
+		high = fmax(high, a);
+	}
+	ck_assert_double_eq_tol(high - low, 30, 0.1);
+	ck_assert_int_ne(m[0].fire.bullet_id, m[1].fire.bullet_id);
+	free(state);
+}
+END_TEST
+
+START_TEST(holding_fire_keeps_the_weapons_rate)
+{
+	struct game_msg m[64];
+	struct client_input trigger = { .firing = true, .aimx = 0, .aimy = 0 };
+
+	new_state();
+	client_state_spawn(state, 100.0);
+	forget_sent();
+	run_frames(&trigger, 101.0);
+	/* GUN: 0.25 s between shots, so 4 in a second (at 0, .25, .5, .75
+	 * give or take a frame). */
+	int shots = sent_of(GAME_FIRE, m, 64);
+	ck_assert_msg(shots == 4, "%d shots", shots);
+	ck_assert_double_eq(m[0].fire.r, 5);
+	ck_assert_double_eq(m[0].fire.dmg, 10);
+	ck_assert_int_eq(state->shots_fired, 4);
+	free(state);
+}
+END_TEST
+
+START_TEST(pos_goes_at_a_steady_rate_and_on_change)
+{
+	struct game_msg m[64];
+	struct client_input walk = still;
+
+	new_state();
+	client_state_spawn(state, 100.0);
+	forget_sent();
+	run_frames(&still, 101.0);
+	int steady = sent_of(GAME_POS, m, 64);
+	ck_assert_msg(steady >= 9 && steady <= 11, "%d POS", steady);
+
+	/* Pressing a key sends a POS in the very same frame. */
+	forget_sent();
+	walk.right = walk.down = true;
+	client_state_step(state, &walk, 101.0 + FRAME);
+	ck_assert_int_eq(sent_of(GAME_POS, m, 64), 1);
+	/* Diagonally no faster than the top speed. */
+	ck_assert_double_eq_tol(hypot(m[0].pos.vx, m[0].pos.vy),
+				GAME_TOP_SPEED, 0.05);
+	/* Walking into a wall for five seconds stops at the wall. */
+	run_frames(&walk, 106.0);
+	ck_assert_double_eq(client_state_me(state)->x, GAME_WIDTH);
+	ck_assert_double_eq(client_state_me(state)->y, GAME_HEIGHT);
+	free(state);
+}
+END_TEST
+
+START_TEST(spawn_is_sent_again_if_it_does_not_come_back)
+{
+	struct game_msg m[8];
+
+	new_state();
+	client_state_spawn(state, 100.0);
+	run_frames(&still, 110.0);
+	/* The first and CLIENT_SPAWN_RETRIES more, then no more. */
+	ck_assert_int_eq(sent_of(GAME_SPAWN, m, 8), 1 + CLIENT_SPAWN_RETRIES);
+	free(state);
+}
+END_TEST
+
+START_TEST(leave_removes_the_player)
+{
+	new_state();
+	apply("SPAWN 7 100 100 100", 100.0);
+	apply("SPAWN 8 100 100 100", 100.0);
+	apply("LEAVE 7", 100.0);
+	ck_assert_ptr_null(client_state_find(state, 7));
+	ck_assert_ptr_nonnull(client_state_find(state, 8));
+	apply("LEAVE 12345", 100.0); /* never seen: nothing happens */
+	ck_assert_int_eq(state->player_count, 1);
+	/* A server cannot remove us: we would never respawn. */
+	client_state_spawn(state, 100.0);
+	apply("LEAVE 42", 100.0);
+	ck_assert_ptr_nonnull(client_state_me(state));
+	free(state);
+}
+END_TEST
+
+START_TEST(bad_lines_change_nothing)
+{
+	static const char *const bad[] = {
+		"", "   ", "CHAT hello", "spawn 1 2 3 4", "SPAWN 1 2 3",
+		"SPAWN 1 2 3 4 5", "SPAWN 0 1 1 100", "SPAWN -3 1 1 100",
+		"SPAWN 1 nan 1 100", "SPAWN 1 inf 1 100", "SPAWN 1 1e999 1 1",
+		"SPAWN 1 0x10 1 1", "SPAWN 99999999999 1 1 1", "POS 1 2",
+		"FIRE 1 x 1 1 1 1 1 1", "HIT 1 2 3", "KILL 1", "KILL 1 2 3",
+		"PUTITEM 1 2 3 LASER", "GETITEM 1 2 gun", "LEAVE", "LEAVE 1 2",
+		"\xff\xfe\x80 1 2", "SPAWN\x01 1 1 1 1",
+	};
+	char too_long[400];
+
+	new_state();
+	client_state_spawn(state, 100.0);
+	apply("SPAWN 7 100 100 100", 100.0);
+	struct client_state *before = malloc(sizeof *before);
+	ck_assert(before);
+	memcpy(before, state, sizeof *state);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(client_state_apply_line(state, bad[i], 100.0) !=
+			      GAME_OK, "accepted \"%s\"", bad[i]);
+	memset(too_long, '1', sizeof too_long - 1);
+	memcpy(too_long, "POS ", 4);
+	too_long[sizeof too_long - 1] = '\0';
+	ck_assert_int_eq(client_state_apply_line(state, too_long, 100.0),
+			 GAME_ERR_TOO_LONG);
+	/* A type from a newer protocol is reported as such, and ignored. */
+	ck_assert_int_eq(client_state_apply_line(state, "TEAM 1 red", 100.0),
+			 GAME_ERR_UNKNOWN_TYPE);
+	ck_assert(memcmp(before, state, sizeof *state) == 0);
+	free(before);
+	free(state);
+}
+END_TEST
+
+START_TEST(a_flooding_server_fills_tables_not_memory)
+{
+	char line[128];
+
+	new_state();
+	for (int id = 1; id <= 3 * CLIENT_MAX_PLAYERS; id++) {
+		snprintf(line, sizeof line, "SPAWN %d 10 10 100", id);
+		apply(line, 100.0);
+	}
+	ck_assert_int_eq(state->player_count, CLIENT_MAX_PLAYERS);
+	for (int b = 0; b < 2 * CLIENT_MAX_BULLETS; b++) {
+		snprintf(line, sizeof line, "FIRE 1 %d 400 300 0 0 1000000 1",
+			 b);
+		apply(line, 100.0);
+	}
+	ck_assert_int_eq(state->bullet_count, CLIENT_MAX_BULLETS);
+	/* A huge radius is drawn no bigger than CLIENT_MAX_BULLET_R. */
+	ck_assert_double_eq(state->bullets[0].r, CLIENT_MAX_BULLET_R);
+	/* Bullets that never move still go after CLIENT_BULLET_LIFE. */
+	run_frames(&still, 100.0 + CLIENT_BULLET_LIFE + 0.1);
+	ck_assert_int_eq(state->bullet_count, 0);
+	for (int i = 0; i < 2 * CLIENT_MAX_ITEMS; i++) {
+		snprintf(line, sizeof line, "PUTITEM %d -5 9999 GUN", i);
+		apply(line, 100.0);
+	}
+	ck_assert_int_eq(state->item_count, CLIENT_MAX_ITEMS);
+	ck_assert(game_in_arena(state->items[0].x, state->items[0].y));
+	for (int i = 0; i < 100; i++)
+		apply("KILL 1 2", 100.0);
+	ck_assert_int_eq(state->feed_count, CLIENT_FEED_LINES);
+	free(state);
+}
+END_TEST
+
+START_TEST(ranking_is_kills_then_fewest_deaths)
+{
+	int order[CLIENT_MAX_PLAYERS];
+
+	new_state();
+	apply("SPAWN 1 10 10 100", 100.0);
+	apply("SPAWN 2 10 10 100", 100.0);
+	apply("SPAWN 3 10 10 100", 100.0);
+	apply("KILL 2 1", 100.0);
+	apply("KILL 3 1", 100.0);
+	apply("KILL 3 2", 100.0);
+	apply("KILL 1 3", 100.0);
+	/* kills: 3 has 2; 2 and 1 have 1, with 1 and 2 deaths. */
+	ck_assert_int_eq(client_state_ranking(state, order, 10), 3);
+	ck_assert_int_eq(state->players[order[0]].id, 3);
+	ck_assert_int_eq(state->players[order[1]].id, 2);
+	ck_assert_int_eq(state->players[order[2]].id, 1);
+	ck_assert_int_eq(client_state_ranking(state, order, 2), 2);
+	ck_assert_int_eq(state->players[order[1]].id, 2);
+	free(state);
+}
+END_TEST
+
+START_TEST(autopilot_aims_at_the_nearest_and_fires)
+{
+	struct client_input in;
+
+	new_state();
+	client_state_spawn(state, 100.0);
+	apply("SPAWN 42 400 300 100", 100.0);
+	apply("SPAWN 7 100 100 100", 100.0);
+	apply("SPAWN 8 450 320 100", 100.0);
+	client_state_autopilot(state, 100.0, &in);
+	ck_assert(in.firing);
+	ck_assert_double_eq(in.aimx, 450);
+	ck_assert_double_eq(in.aimy, 320);
+	/* Over a few seconds it moves. */
+	for (double t = 100.0; t < 103.0; t += FRAME) {
+		client_state_autopilot(state, t, &in);
+		client_state_step(state, &in, t);
+	}
+	ck_assert(hypot(client_state_me(state)->x - 400,
+			client_state_me(state)->y - 300) > 50);
+	free(state);
+}
+END_TEST
+
+/* ---- client_net: against a listening socket in the test ------------------ */
+
+/* A socket listening on 127.0.0.1 at a free port, written to port. */
+static int listen_loopback(char port[8])
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof addr;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert(fd >= 0);
+	ck_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
+	ck_assert(listen(fd, 8) == 0);
+	ck_assert(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+	snprintf(port, 8, "%d", ntohs(addr.sin_port));
+	return fd;
+}
+
+static int accept_within(int listen_fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+
+	ck_assert_msg(poll(&p, 1, timeout_ms) == 1, "nobody connected");
+	int fd = accept(listen_fd, NULL, NULL);
+	ck_assert(fd >= 0);
+	return fd;
+}
+
+static enum client_link wait_link(struct client_net *n, enum client_link want,
+				  char *why, size_t cap)
+{
+	long long deadline = now_ms() + WAIT_MS;
+	enum client_link link;
+
+	while ((link = client_net_link(n, why, cap)) != want &&
+	       now_ms() < deadline)
+		usleep(5000);
+	return link;
+}
+
+/* Take `count` lines from n within WAIT_MS into lines. */
+static int take_lines(struct client_net *n, char lines[][CLIENT_LINE_CAP],
+		      int count)
+{
+	long long deadline = now_ms() + WAIT_MS;
+	int got = 0;
+
+	while (got < count && now_ms() < deadline) {
+		int taken = client_net_take(n, lines + got, count - got);
+		got += taken;
+		if (taken == 0)
+			usleep(2000);
+	}
+	return got;
+}
+
+static struct client_net *net;
+static char (*lines)[CLIENT_LINE_CAP];
+
+static void new_net(void)
+{
+	net = calloc(1, sizeof *net);
+	lines = calloc(8 * CLIENT_QUEUE_LINES, CLIENT_LINE_CAP);
+	ck_assert(net && lines);
+}
+
+static void free_net(void)
+{
+	client_net_stop(net);
+	free(net);
+	free(lines);
+}
+
+START_TEST(net_delivers_lines_split_or_merged)
+{
+	char port[8];
+	int listener = listen_loopback(port);
+
+	new_net();
+	ck_assert_int_eq(client_net_start(net, "127.0.0.1", port), 0);
+	int fd = accept_within(listener, WAIT_MS);
+	ck_assert_int_eq(wait_link(net, CLIENT_CONNECTED, NULL, 0),
+			 CLIENT_CONNECTED);
+	ck_assert(send_str(fd, "SPAWN 1 2 3 100\nPOS 1 "));
+	usleep(50000);
+	ck_assert(send_str(fd, "2 3 4 5 6 7\r\nLEAVE 1\n"));
+	ck_assert_int_eq(take_lines(net, lines, 3), 3);
+	ck_assert_str_eq(lines[0], "SPAWN 1 2 3 100");
+	ck_assert_str_eq(lines[1], "POS 1 2 3 4 5 6 7");
+	ck_assert_str_eq(lines[2], "LEAVE 1");
+
+	/* And what we send arrives. */
+	char back[64];
+	client_net_send(net, "POS 2 1 1 0 0 0 0\n", 18);
+	client_net_flush(net);
+	ck_assert_ptr_nonnull(recv_line(fd, back, sizeof back, WAIT_MS));
+	ck_assert_str_eq(back, "POS 2 1 1 0 0 0 0");
+	close(fd);
+	close(listener);
+	free_net();
+}
+END_TEST
+
+START_TEST(net_skips_long_lines_and_nul_bytes)
+{
+	char port[8], big[5000];
+	int listener = listen_loopback(port);
+	long received, skipped;
+
+	new_net();
+	client_net_start(net, "127.0.0.1", port);
+	int fd = accept_within(listener, WAIT_MS);
+	memset(big, 'x', sizeof big - 2);
+	big[sizeof big - 2] = '\n';
+	big[sizeof big - 1] = '\0';
+	ck_assert(send_str(fd, "LEAVE 1\n"));
+	ck_assert(send_str(fd, big));
+	ck_assert(send_bytes(fd, "KILL 1\0 2\n", 10));
+	ck_assert(send_str(fd, "LEAVE 2\n"));
+	ck_assert_int_eq(take_lines(net, lines, 2), 2);
+	ck_assert_str_eq(lines[0], "LEAVE 1");
+	ck_assert_str_eq(lines[1], "LEAVE 2");
+	client_net_counts(net, &received, &skipped);
+	ck_assert_int_eq(received, 2);
+	ck_assert_int_eq(skipped, 2);
+	close(fd);
+	close(listener);
+	free_net();
+}
+END_TEST
+
+START_TEST(net_a_full_queue_loses_nothing)
+{
+	enum { LINES = 3 * CLIENT_QUEUE_LINES };
+	char port[8], line[32];
+	int listener = listen_loopback(port);
+
+	new_net();
+	client_net_start(net, "127.0.0.1", port);
+	int fd = accept_within(listener, WAIT_MS);
+	/* Three queues' worth before the test takes any: the thread waits
+	 * for room and TCP holds the rest. */
+	for (int i = 0; i < LINES; i++) {
+		snprintf(line, sizeof line, "LEAVE %d\n", i + 1);
+		ck_assert(send_str(fd, line));
+	}
+	usleep(100000);
+	ck_assert_int_eq(take_lines(net, lines, LINES), LINES);
+	for (int i = 0; i < LINES; i++) {
+		snprintf(line, sizeof line, "LEAVE %d", i + 1);
+		ck_assert_str_eq(lines[i], line);
+	}
+	close(fd);
+	close(listener);
+	free_net();
+}
+END_TEST
+
+START_TEST(net_reports_a_refused_connection)
+{
+	char port[8], why[CLIENT_WHY_LEN];
+	int listener = listen_loopback(port);
+
+	close(listener); /* now nobody listens there */
+	new_net();
+	client_net_start(net, "127.0.0.1", port);
+	ck_assert_int_eq(wait_link(net, CLIENT_FAILED, why, sizeof why),
+			 CLIENT_FAILED);
+	ck_assert_msg(strstr(why, "cannot connect") && strstr(why, "refused"),
+		      "%s", why);
+	/* Nothing to send to: it is dropped, nothing breaks. */
+	client_net_send(net, "LEAVE 1\n", 8);
+	client_net_flush(net);
+	free_net();
+}
+END_TEST
+
+START_TEST(net_reports_a_server_that_goes_away)
+{
+	char port[8], why[CLIENT_WHY_LEN];
+	int listener = listen_loopback(port);
+
+	new_net();
+	client_net_start(net, "127.0.0.1", port);
+	int fd = accept_within(listener, WAIT_MS);
+	ck_assert(send_str(fd, "LEAVE 1\nLEAVE 2"));
+	close(fd);
+	ck_assert_int_eq(wait_link(net, CLIENT_LOST, why, sizeof why),
+			 CLIENT_LOST);
+	ck_assert_msg(strstr(why, "closed"), "%s", why);
+	/* What came before the end is still there. */
+	ck_assert_int_eq(take_lines(net, lines, 2), 2);
+	ck_assert_str_eq(lines[1], "LEAVE 2");
+	close(listener);
+	free_net();
+}
+END_TEST
+
+START_TEST(net_stops_at_once_even_while_connecting)
+{
+	char port[8];
+	int listener = listen_loopback(port);
+
+	/* Connected, and the server silent: stop wakes the reader. */
+	new_net();
+	client_net_start(net, "127.0.0.1", port);
+	int fd = accept_within(listener, WAIT_MS);
+	wait_link(net, CLIENT_CONNECTED, NULL, 0);
+	long long start = now_ms();
+	free_net();
+	ck_assert_msg(now_ms() - start < 1000, "stop took %lld ms",
+		      now_ms() - start);
+	close(fd);
+	close(listener);
+
+	/* Connecting to an address that never answers (TEST-NET-1): stop
+	 * does not wait for the connect time-out. */
+	new_net();
+	client_net_start(net, "192.0.2.1", "10005");
+	usleep(50000);
+	start = now_ms();
+	free_net();
+	ck_assert_msg(now_ms() - start < 1000, "stop took %lld ms",
+		      now_ms() - start);
+}
+END_TEST
+
+/* ---- The game_client program -------------------------------------------- */
+
+struct client_run {
+	pid_t pid;
+	char out_path[64], err_path[64];
+	char out[4096], err[16384];
+};
+
+static int temp_file(char path[64])
+{
+	strcpy(path, "/tmp/socket-workshop-client-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+	return fd;
+}
+
+/* Start game_client with argv under SDL's dummy video driver: no window
+ * on screen, the software renderer draws in memory. */
+static void client_start(struct client_run *run, char **argv)
+{
+	int out = temp_file(run->out_path), err = temp_file(run->err_path);
+
+	run->pid = fork();
+	ck_assert(run->pid >= 0);
+	if (run->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		setenv("SDL_VIDEODRIVER", "dummy", 1);
+		if (dup2(out, STDOUT_FILENO) < 0 ||
+		    dup2(err, STDERR_FILENO) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(out);
+	close(err);
+}
+
+static void read_file(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	unlink(path);
+}
+
+/* Wait (bounded) for the client to end; its exit status, or -1. */
+static int client_finish(struct client_run *run, int timeout_ms)
+{
+	int status = reap_or_kill(run->pid, timeout_ms);
+
+	read_file(run->out_path, run->out, sizeof run->out);
+	read_file(run->err_path, run->err, sizeof run->err);
+	ck_assert_msg(!strstr(run->err, "Sanitizer") &&
+		      !strstr(run->err, "runtime error:"),
+		      "sanitizer report from game_client:\n%.3000s", run->err);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void require_client(void)
+{
+	ck_assert_msg(access(GAME_CLIENT, X_OK) == 0, GAME_CLIENT " is not "
+		      "built: install libsdl2-dev libsdl2-ttf-dev (make test "
+		      "does) and run make");
+}
+
+/* The numbers of the client's summary line. */
+struct summary {
+	int id;
+	long frames, received, skipped, malformed, shots;
+	int players;
+};
+
+static struct summary read_summary(const char *out)
+{
+	struct summary s;
+	const char *line = strstr(out, "game_client: id");
+
+	ck_assert_msg(line, "no summary in: %s", out);
+	ck_assert_msg(sscanf(line, "game_client: id %d, %ld frames, %ld lines "
+			     "received, %ld skipped, %ld not understood, %d "
+			     "players at most, %ld shots fired", &s.id,
+			     &s.frames, &s.received, &s.skipped, &s.malformed,
+			     &s.players, &s.shots) == 7, "summary: %s", line);
+	return s;
+}
+
+/* ---- A screenshot that is not blank ------------------------------------- */
+
+static uint32_t little_endian(const unsigned char *p, int bytes)
+{
+	uint32_t v = 0;
+
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* How many pixels of the 32-bit BMP at `path` have one of the player
+ * colours of client_draw.c (ourselves and the palette of the others). */
+static long player_pixels(const char *path, int *width, int *height)
+{
+	static const uint32_t colours[] = {
+		0x5adc78, 0xe65a50, 0x5a96f0, 0xf0a03c, 0xbe6ee6, 0x50d2dc,
+		0xf06eb4,
+	};
+	unsigned char *bmp = malloc(4 << 20);
+	FILE *f = fopen(path, "rb");
+	long count = 0;
+
+	ck_assert_msg(f, "no screenshot at %s", path);
+	ck_assert(bmp);
+	size_t size = fread(bmp, 1, 4 << 20, f);
+	fclose(f);
+	ck_assert_msg(size > 54 && bmp[0] == 'B' && bmp[1] == 'M', "not a BMP");
+	uint32_t offset = little_endian(bmp + 10, 4);
+	*width = (int)little_endian(bmp + 18, 4);
+	*height = abs((int32_t)little_endian(bmp + 22, 4));
+	ck_assert_int_eq(little_endian(bmp + 28, 2), 32);
+	ck_assert(offset + (size_t)*width * *height * 4 <= size);
+	for (long i = 0; i < (long)*width * *height; i++) {
+		uint32_t rgb = little_endian(bmp + offset + 4 * i, 4) &
+			       0xffffff;
+		for (size_t c = 0; c < sizeof colours / sizeof colours[0]; c++)
+			count += rgb == colours[c];
+	}
+	free(bmp);
+	return count;
+}
+
+/* Whether the server's "disconnect from ... (N lines, M malformed, ...)"
+ * line says N > 0 and M == 0. */
+static bool our_lines_were_understood(const struct server *s)
+{
+	char *log = server_log(s);
+	char *line = log ? strstr(log, "disconnect from") : NULL;
+	char *counts = line ? strchr(line, '(') : NULL;
+	long lines = 0, malformed = -1;
+
+	if (counts)
+		sscanf(counts, "(%ld lines, %ld malformed", &lines, &malformed);
+	if (lines <= 0 || malformed != 0)
+		fprintf(stderr, "server log:\n%s\n", log ? log : "(none)");
+	free(log);
+	return lines > 0 && malformed == 0;
+}
+
+/* Whether the server logs `count` connects within WAIT_MS. */
+static bool wait_for_connects(const struct server *s, int count)
+{
+	long long deadline = now_ms() + WAIT_MS;
+	int seen = 0;
+
+	while (seen < count && now_ms() < deadline) {
+		char *log = server_log(s);
+		seen = 0;
+		for (char *at = log; at && (at = strstr(at, "connect from"));
+		     at++)
+			seen += at == log || at[-1] != 's'; /* "disconnect" */
+		free(log);
+		usleep(20000);
+	}
+	return seen >= count;
+}
+
+START_TEST(client_plays_against_the_server_and_its_bots)
+{
+	struct server s;
+	struct client_run run;
+	char shot[64];
+	int width, height;
+
+	require_client();
+	close(temp_file(shot));
+	server_start(&s, GAME_SERVER, "-t", "2", "-b", "3", NULL);
+	/* The bots are in when the server has logged their three connects. */
+	ck_assert_msg(wait_for_connects(&s, 3), "the bots did not connect");
+	char *argv[] = { GAME_CLIENT, "--autopilot", "--frames", "150",
+			 "--screenshot", shot, "127.0.0.1", s.port_text, NULL };
+	client_start(&run, argv);
+	int status = client_finish(&run, 12 * WAIT_MS);
+	ck_assert_msg(status == 0, "exit %d: %s", status, run.err);
+	struct summary sum = read_summary(run.out);
+	ck_assert_int_eq(sum.frames, 150);
+	ck_assert_msg(sum.received > 0 && sum.malformed == 0 &&
+		      sum.skipped == 0, "%s", run.out);
+	/* Ourselves and at least one bot alive at the same time. */
+	ck_assert_msg(sum.players >= 2, "saw %d players: %s", sum.players,
+		      run.out);
+	ck_assert_msg(sum.shots > 0, "%s", run.out);
+	/* The server understood every line we sent (the bots are still
+	 * connected: the one disconnect is ours). */
+	ck_assert(server_log_has(&s, "disconnect from", WAIT_MS));
+	ck_assert_msg(our_lines_were_understood(&s), "see the server log");
+	ck_assert_int_eq(server_stop(&s), 0);
+	long pixels = player_pixels(shot, &width, &height);
+	unlink(shot);
+	ck_assert_int_eq(width, (int)GAME_WIDTH);
+	ck_assert_int_eq(height, (int)GAME_HEIGHT);
+	/* A player is ~700 pixels of its colour: at least one is drawn. */
+	ck_assert_msg(pixels > 500, "only %ld player pixels", pixels);
+}
+END_TEST
+
+/* Read lines from the client until one of type `type` comes; its parse. */
+static struct game_msg expect_from_client(int fd, enum game_msg_type type)
+{
+	char line[256];
+	struct game_msg m;
+	long long deadline = now_ms() + WAIT_MS;
+
+	while (now_ms() < deadline &&
+	       recv_line(fd, line, sizeof line, WAIT_MS)) {
+		ck_assert_msg(game_parse_message(line, &m) == GAME_OK,
+			      "the client sent a bad line: %s", line);
+		if (m.type == type)
+			return m;
+	}
+	ck_abort_msg("no %s from the client", game_msg_type_name(type));
+	return m;
+}
+
+START_TEST(client_survives_a_hostile_server_that_then_leaves)
+{
+	static const char *const junk[] = {
+		"CHAT hello\n", "SPAWN\n", "SPAWN 1 2 3 nan\n", "POS 1e999\n",
+		"FIRE 5 1 1 1 1 1 1 1 1 1\n", "KILL -1 -2\n",
+		"GETITEM 1 2 LASER\n", "\xff\xfe garbage\n", "\n", "   \r\n",
+	};
+	char port[8], line[256], big[100000];
+	struct client_run run;
+	int listener = listen_loopback(port);
+
+	require_client();
+	char *argv[] = { GAME_CLIENT, "--autopilot", "--frames", "150",
+			 "127.0.0.1", port, NULL };
+	client_start(&run, argv);
+	int fd = accept_within(listener, 2 * WAIT_MS);
+	struct game_msg spawn = expect_from_client(fd, GAME_SPAWN);
+	int me = spawn.spawn.id;
+	ck_assert_int_gt(me, 0);
+	ck_assert_double_eq(spawn.spawn.hp, GAME_START_HP);
+
+	for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
+		ck_assert(send_str(fd, junk[i]));
+	memset(big, 'A', sizeof big - 2);
+	big[sizeof big - 2] = '\n';
+	big[sizeof big - 1] = '\0';
+	ck_assert(send_str(fd, big));
+	ck_assert(send_bytes(fd, "LEAVE 3\0\n", 9));
+	snprintf(line, sizeof line, "SPAWN %d %.0f %.0f 100\nSPAWN 5 100 100 "
+		 "100\nPOS 5 100 100 10 0 0 0\nFIRE 5 1 120 100 400 0 5 10\n"
+		 "HIT 5 %d 1 90\nPUTITEM 1 20 20 SHOTGUN\nGETITEM %d 1 "
+		 "SHOTGUN\n", me, spawn.spawn.x, spawn.spawn.y, me, me);
+	ck_assert(send_str(fd, line));
+	/* The autopilot fires at player 5 with the shotgun now: r 4. */
+	long long deadline = now_ms() + WAIT_MS;
+	struct game_msg fire;
+	do
+		fire = expect_from_client(fd, GAME_FIRE);
+	while (fire.fire.r != 4 && now_ms() < deadline);
+	ck_assert_double_eq(fire.fire.r, 4);
+	ck_assert_int_eq(fire.fire.id, me);
+	ck_assert_int_eq(expect_from_client(fd, GAME_POS).pos.id, me);
+	ck_assert(send_str(fd, "KILL 5 7\nLEAVE 5\nTEAM 1 red\n"));
+	/* Then the server goes away; the client says so and ends with 1. */
+	close(fd);
+	close(listener);
+	int status = client_finish(&run, 12 * WAIT_MS);
+	ck_assert_msg(status == 1, "exit %d: %s", status, run.err);
+	ck_assert_msg(strstr(run.err, "connection lost"), "%s", run.err);
+	struct summary sum = read_summary(run.out);
+	/* The junk lines, and TEAM; the long one and the NUL were skipped. */
+	ck_assert_msg(sum.malformed == 11 && sum.skipped == 2, "%s", run.out);
+}
+END_TEST
+
+START_TEST(client_reports_a_refused_connection)
+{
+	char port[8];
+	struct client_run run;
+	int listener = listen_loopback(port);
+
+	require_client();
+	close(listener);
+	char *argv[] = { GAME_CLIENT, "--frames", "20", "127.0.0.1", port,
+			 NULL };
+	client_start(&run, argv);
+	int status = client_finish(&run, 6 * WAIT_MS);
+	ck_assert_msg(status == 1, "exit %d: %s", status, run.err);
+	ck_assert_msg(strstr(run.err, "cannot connect"), "%s", run.err);
+}
+END_TEST
+
+START_TEST(client_takes_its_options)
+{
+	char out[4096];
+	char *help[] = { GAME_CLIENT, "-h", NULL };
+	char *bad_frames[] = { GAME_CLIENT, "--frames", "x", NULL };
+	char *bad_flag[] = { GAME_CLIENT, "-Z", NULL };
+	char *bad_port[] = { GAME_CLIENT, "localhost", "99999", NULL };
+
+	require_client();
+	ck_assert_int_eq(run_program(help, "", out, sizeof out, WAIT_MS), 0);
+	ck_assert_msg(strstr(out, "usage") && strstr(out, "--autopilot"), "%s",
+		      out);
+	ck_assert_int_eq(run_program(bad_frames, "", out, sizeof out,
+				     WAIT_MS), 2);
+	ck_assert_int_eq(run_program(bad_flag, "", out, sizeof out,
+				     WAIT_MS), 2);
+	ck_assert_int_eq(run_program(bad_port, "", out, sizeof out,
+				     WAIT_MS), 2);
+}
+END_TEST
+
+Suite *client_suite(void)
+{
+	Suite *suite = suite_create("client");
+	TCase *messages = tcase_create("messages");
+	TCase *player = tcase_create("player");
+	TCase *network = tcase_create("network");
+	TCase *program = tcase_create("program");
+
+	tcase_add_test(messages, spawn_sends_spawn_and_shows_us);
+	tcase_add_test(messages, others_move_smoothly_between_pos);
+	tcase_add_test(messages, fire_then_hit_removes_that_bullet_and_sets_hp);
+	tcase_add_test(messages, kills_count_feed_and_we_respawn_after_ten_seconds);
+	tcase_add_test(messages, items_come_and_go_and_change_our_weapon);
+	tcase_add_test(messages, leave_removes_the_player);
+	tcase_add_test(messages, bad_lines_change_nothing);
+	tcase_add_test(messages, a_flooding_server_fills_tables_not_memory);
+	tcase_add_test(player, holding_fire_keeps_the_weapons_rate);
+	tcase_add_test(player, pos_goes_at_a_steady_rate_and_on_change);
+	tcase_add_test(player, spawn_is_sent_again_if_it_does_not_come_back);
+	tcase_add_test(player, ranking_is_kills_then_fewest_deaths);
+	tcase_add_test(player, autopilot_aims_at_the_nearest_and_fires);
+	tcase_add_test(network, net_delivers_lines_split_or_merged);
+	tcase_add_test(network, net_skips_long_lines_and_nul_bytes);
+	tcase_add_test(network, net_a_full_queue_loses_nothing);
+	tcase_add_test(network, net_reports_a_refused_connection);
+	tcase_add_test(network, net_reports_a_server_that_goes_away);
+	tcase_add_test(network, net_stops_at_once_even_while_connecting);
+	tcase_add_test(program, client_plays_against_the_server_and_its_bots);
+	tcase_add_test(program, client_survives_a_hostile_server_that_then_leaves);
+	tcase_add_test(program, client_reports_a_refused_connection);
+	tcase_add_test(program, client_takes_its_options);
+	tcase_set_timeout(messages, 60);
+	tcase_set_timeout(player, 60);
+	tcase_set_timeout(network, 60);
+	tcase_set_timeout(program, 120);
+	suite_add_tcase(suite, messages);
+	suite_add_tcase(suite, player);
+	suite_add_tcase(suite, network);
+	suite_add_tcase(suite, program);
+	return suite;
+}
