@@ -93,12 +93,12 @@ TEST_SUITES += tests/test_stagecheck.o
 # One Check runner with a suite per file.  The Check flags are looked up
 # when the runner is built, after `make test` has installed Check.
 TEST_SUITES += tests/test_common.o tests/test_stage1.o tests/test_stage2.o \
-	       tests/test_stage3.o tests/test_bench.o
+	       tests/test_stage3.o tests/test_faults.o tests/test_bench.o
 TEST_SUITES += tests/test_slides.o
 TEST_UNITS  += stage2-quiz/quiz.o
 TEST_RUNNER = tests/run_tests
 
-.PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install bench \
+.PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install bench fuzz soak valgrind \
 	slides exercises doctor clean-slides
 
 all: $(PROGRAMS)
@@ -193,6 +193,49 @@ clean: clean-slides
 clean-slides:
 	rm -rf slides/html slides/png exercises
 	rm -f $(PRACTICE) $(PRACTICE).o $(PRACTICE).d
+
+# ---- the soak ------------------------------------------------------------
+# make soak [SOAK_SECONDS=N]: every server in turn, N seconds each (default
+# 90, so about 10 minutes), under correct clients mixed with faults; its
+# descriptors, threads and memory must stay flat and no client lose a
+# message.  Prints each server's figures.
+SOAK_SECONDS ?= 90
+
+soak: all $(TEST_RUNNER)
+	SOAK_SECONDS=$(SOAK_SECONDS) CK_RUN_SUITE=soak ./$(TEST_RUNNER)
+
+# make valgrind: every server under memcheck with a few clients and faults:
+# no memory error and no leak, or it fails.
+valgrind: all $(TEST_RUNNER)
+	VALGRIND=1 CK_RUN_SUITE=valgrind ./$(TEST_RUNNER)
+
+# ---- fuzzing -----------------------------------------------------------
+# make fuzz [FUZZ_SECONDS=N]: libFuzzer (clang) on the line reader, the chat
+# command parser and the game message parser, each for N seconds, starting
+# from the seeds in tests/fuzz/seeds/NAME.  What it finds new goes to
+# build/fuzz/NAME; a crash stops it with the input saved in build/fuzz.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
+	     -Istage4-chat -Istage5-game
+FUZZ_lines = common/net.c
+FUZZ_chat = stage4-chat/chat.c
+FUZZ_game = stage5-game/game.c
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_lines) $(FUZZ_chat) $(FUZZ_game)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_$*) -lm
+
+fuzz:
+	@sh tests/install-deps.sh fuzz
+	@$(MAKE) --no-print-directory build/fuzz/fuzz_lines \
+		build/fuzz/fuzz_chat build/fuzz/fuzz_game
+	for t in lines chat game; do \
+		mkdir -p build/fuzz/$$t && \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=build/fuzz/ build/fuzz/$$t \
+			tests/fuzz/seeds/$$t || exit 1; \
+	done
 
 # ---- running -----------------------------------------------------------
 STAGE ?= 5

@@ -74,50 +74,7 @@ double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- A server's CPU time and memory, from /proc ------------------------ */
-
-struct usage {
-	long long ticks; /* user + system CPU, in clock ticks */
-	long rss_pages;
-};
-
-/* Add pid's usage and its live descendants'.  A child that has ended and
- * been waited for is in its parent's cutime and cstime. */
-static void add_tree_usage(pid_t pid, struct usage *u)
-{
-	char path[96], text[1024];
-	long long utime, stime, cutime, cstime;
-	long rss;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return; /* it has just ended */
-	size_t len = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[len] = '\0';
-	char *after_name = strrchr(text, ')');
-	if (!after_name || sscanf(after_name + 2,
-				  "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-				  "%lld %lld %lld %lld %*d %*d %*d %*d %*u %*u %ld",
-				  &utime, &stime, &cutime, &cstime, &rss) != 5)
-		return;
-	u->ticks += utime + stime + cutime + cstime;
-	u->rss_pages += rss;
-
-	pid_t children[1024];
-	int n = children_of(pid, children, 1024);
-	for (int i = 0; i < n; i++)
-		add_tree_usage(children[i], u);
-}
-
-static struct usage tree_usage(pid_t pid)
-{
-	struct usage u = { 0 };
-
-	add_tree_usage(pid, &u);
-	return u;
-}
+/* ---- A server's memory, sampled ----------------------------------------- */
 
 static void *sample_memory(void *arg)
 {
@@ -140,7 +97,7 @@ int measure_start(struct measured *m, const char *const *argv)
 
 	for (int i = 1; argv[i] && n < 31; i++)
 		args[n++] = (char *)argv[i];
-	if (spawn_server(&m->srv, args, 5000) < 0)
+	if (spawn_server(&m->srv, args, 5000, 0) < 0)
 		return -1;
 	atomic_init(&m->stop, false);
 	atomic_init(&m->peak_kib, 0);

@@ -44,23 +44,51 @@ bool server_log_has(const struct server *s, const char *text, int timeout_ms)
 	}
 }
 
+static void start_limited(struct server *s, char **argv, int max_fds)
+{
+	ck_assert_msg(spawn_server(s, argv, WAIT_MS, max_fds) == 0,
+		      "%s did not start", argv[0]);
+}
+
 static void start_with_args(struct server *s, char **argv)
 {
-	ck_assert_msg(spawn_server(s, argv, WAIT_MS) == 0, "%s did not start",
-		      argv[0]);
+	start_limited(s, argv, 0);
+}
+
+/* argv for `program` -p 0 and the arguments in ap, up to a NULL. */
+static void build_args(char **argv, const char *program, va_list ap)
+{
+	int argc = 3;
+
+	argv[0] = (char *)program;
+	argv[1] = "-p";
+	argv[2] = "0";
+	for (char *arg; argc < MAX_ARGS - 1 && (arg = va_arg(ap, char *));)
+		argv[argc++] = arg;
+	argv[argc] = NULL;
 }
 
 void server_start(struct server *s, const char *program, ...)
 {
-	char *argv[MAX_ARGS] = { (char *)program, "-p", "0" };
-	int argc = 3;
+	char *argv[MAX_ARGS];
 	va_list ap;
 
 	va_start(ap, program);
-	for (char *arg; argc < MAX_ARGS - 1 && (arg = va_arg(ap, char *));)
-		argv[argc++] = arg;
+	build_args(argv, program, ap);
 	va_end(ap);
 	start_with_args(s, argv);
+}
+
+void server_start_with_fd_limit(struct server *s, int max_fds,
+				const char *program, ...)
+{
+	char *argv[MAX_ARGS];
+	va_list ap;
+
+	va_start(ap, program);
+	build_args(argv, program, ap);
+	va_end(ap);
+	start_limited(s, argv, max_fds);
 }
 
 /* A sanitizer's report in the server's log fails the test, even when the

@@ -21,6 +21,10 @@
  * and wait until it prints "listening on".  Fails the test otherwise. */
 void server_start(struct server *s, const char *program, ...);
 
+/* server_start() with at most max_fds descriptors for the server. */
+void server_start_with_fd_limit(struct server *s, int max_fds,
+				const char *program, ...);
+
 /* SIGTERM, then wait (bounded) for the exit.  Returns the exit status,
  * or -1 if it died by a signal or had to be killed. */
 int server_stop(struct server *s);
@@ -69,6 +73,9 @@ Suite *stage1_suite(void);
 Suite *stage2_suite(void);
 Suite *stage3_suite(void);
 Suite *bench_suite(void);
+Suite *faults_suite(void);
+Suite *soak_suite(void);
+Suite *valgrind_suite(void);
 Suite *stage4_suite(void);
 Suite *stage5_suite(void);
 Suite *client_suite(void);

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install what `make test` (or, with the argument "bench", `make bench`)
-# needs, if it is missing: a compiler toolchain is assumed (gcc, make);
+# Install what `make test` (or, with the argument "bench" or "fuzz",
+# `make bench` or `make fuzz`) needs, if it is missing: a compiler
+# toolchain is assumed (gcc, make);
 # the rest comes from the distribution.
 # As root this runs apt-get; otherwise it prints the command to run.
 set -u
@@ -16,6 +17,11 @@ command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
 # `make bench` (tests/install-deps.sh bench) also draws charts with gnuplot.
 if [ "${1:-}" = bench ] && ! command -v gnuplot >/dev/null 2>&1; then
 	missing="$missing gnuplot-nox"
+fi
+# `make fuzz` (tests/install-deps.sh fuzz) needs clang with libFuzzer.
+if [ "${1:-}" = fuzz ] && ! echo 'int LLVMFuzzerTestOneInput(void){return 0;}' |
+	clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1; then
+	missing="$missing clang libclang-rt-dev"
 fi
 [ -z "$missing" ] && exit 0
 

@@ -21,6 +21,11 @@ int main(void)
 	srunner_add_suite(runner, stage4_suite());
 	srunner_add_suite(runner, stage5_suite());
 	srunner_add_suite(runner, client_suite());
+	srunner_add_suite(runner, faults_suite());
+	if (getenv("SOAK_SECONDS")) /* make soak */
+		srunner_add_suite(runner, soak_suite());
+	if (getenv("VALGRIND")) /* make valgrind */
+		srunner_add_suite(runner, valgrind_suite());
 	srunner_add_suite(runner, bench_suite());
 	srunner_add_suite(runner, stagecheck_suite());
 	srunner_add_suite(runner, slides_suite());

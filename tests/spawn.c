@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,20 +61,24 @@ static int port_from_log(const struct server *s)
 	return port;
 }
 
-static void exec_server(const char *log_path, char **argv)
+static void exec_server(const char *log_path, char **argv, int max_fds)
 {
 	int log = open(log_path, O_WRONLY | O_APPEND);
+	struct rlimit fds = { .rlim_cur = (rlim_t)max_fds,
+			      .rlim_max = (rlim_t)max_fds };
 
 	/* If the test dies, take the server with it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (log < 0 || dup2(log, STDERR_FILENO) < 0)
+		_exit(127);
+	if (max_fds > 0 && setrlimit(RLIMIT_NOFILE, &fds) < 0)
 		_exit(127);
 	close(log);
 	execv(argv[0], argv);
 	_exit(127);
 }
 
-int spawn_server(struct server *s, char **argv, int timeout_ms)
+int spawn_server(struct server *s, char **argv, int timeout_ms, int max_fds)
 {
 	strcpy(s->log_path, "/tmp/socket-workshop-XXXXXX");
 	int log = mkstemp(s->log_path);
@@ -87,7 +93,7 @@ int spawn_server(struct server *s, char **argv, int timeout_ms)
 		return -1;
 	}
 	if (s->pid == 0)
-		exec_server(s->log_path, argv);
+		exec_server(s->log_path, argv, max_fds);
 
 	long long deadline = now_ms() + timeout_ms;
 	while ((s->port = port_from_log(s)) < 0 && now_ms() < deadline) {
@@ -106,7 +112,9 @@ int spawn_server(struct server *s, char **argv, int timeout_ms)
 	return 0;
 }
 
-int reap_or_kill(pid_t pid, int timeout_ms)
+/* waitpid() for up to timeout_ms; then SIGKILL it unless `patient`.
+ * Returns the status, or -1. */
+static int reap_or_kill_after(pid_t pid, int timeout_ms, bool patient)
 {
 	long long deadline = now_ms() + timeout_ms;
 	int status;
@@ -119,15 +127,32 @@ int reap_or_kill(pid_t pid, int timeout_ms)
 			return -1;
 		usleep(5000);
 	} while (now_ms() < deadline);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	if (!patient) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 	return -1;
+}
+
+int reap_or_kill(pid_t pid, int timeout_ms)
+{
+	return reap_or_kill_after(pid, timeout_ms, false);
 }
 
 int stop_server(struct server *s, int timeout_ms)
 {
-	kill(s->pid, SIGTERM);
-	int status = reap_or_kill(s->pid, timeout_ms);
+	long long deadline = now_ms() + timeout_ms;
+	int status = -1;
+
+	/* One SIGTERM is enough for our servers, but ThreadSanitizer can hold
+	 * a signal that lands just as a thread enters a blocking call until
+	 * that call returns: so repeat it every half second. */
+	while (status == -1 && now_ms() < deadline) {
+		kill(s->pid, SIGTERM);
+		status = reap_or_kill_after(s->pid, 500, now_ms() + 500 < deadline);
+	}
+	if (status == -1)
+		status = reap_or_kill(s->pid, 0);
 	if (status == -1 || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
@@ -157,4 +182,73 @@ int children_of(pid_t pid, pid_t *out, int max)
 	if (tasks)
 		closedir(tasks);
 	return count;
+}
+
+/* Add pid's usage and its live descendants'.  A child that has ended and
+ * been waited for is in its parent's cutime and cstime. */
+static void add_tree_usage(pid_t pid, struct usage *u)
+{
+	char path[96], text[1024];
+	long long utime, stime, cutime, cstime;
+	long rss;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return; /* it has just ended */
+	size_t len = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	char *after_name = strrchr(text, ')');
+	if (!after_name || sscanf(after_name + 2,
+				  "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+				  "%lld %lld %lld %lld %*d %*d %*d %*d %*u %*u %ld",
+				  &utime, &stime, &cutime, &cstime, &rss) != 5)
+		return;
+	u->ticks += utime + stime + cutime + cstime;
+	u->rss_pages += rss;
+
+	pid_t children[1024];
+	int n = children_of(pid, children, 1024);
+	for (int i = 0; i < n; i++)
+		add_tree_usage(children[i], u);
+}
+
+struct usage tree_usage(pid_t pid)
+{
+	struct usage u = { 0 };
+
+	add_tree_usage(pid, &u);
+	return u;
+}
+
+/* How many entries /proc/PID/`what` has (fd, task), for pid and its live
+ * descendants. */
+static int count_tree_entries(pid_t pid, const char *what)
+{
+	char path[64];
+	pid_t children[1024];
+	int count = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, what);
+	DIR *dir = opendir(path);
+	struct dirent *e;
+	while (dir && (e = readdir(dir)))
+		count += e->d_name[0] != '.';
+	if (dir)
+		closedir(dir);
+	int n = children_of(pid, children, 1024);
+	for (int i = 0; i < n; i++)
+		count += count_tree_entries(children[i], what);
+	return count;
+}
+
+int tree_fds(pid_t pid)
+{
+	return count_tree_entries(pid, "fd");
+}
+
+int tree_threads(pid_t pid)
+{
+	return count_tree_entries(pid, "task");
 }

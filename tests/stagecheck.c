@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- The stages --------------------------------------------------------- */
+/* ---- The stages ---------------------------------------------------------- */
 
 struct stage {
 	const char *name;
@@ -48,7 +48,7 @@ static const struct stage stages[] = {
 const char *target_host = "localhost";
 const char *target_port;
 
-/* ---- Reporting ------------------------------------------------------------ */
+/* ---- Reporting ----------------------------------------------------------- */
 
 static int passed, failed, extras_found, extras_missing;
 static bool stopped;
@@ -139,7 +139,7 @@ static void print_summary(int stage_number)
 	printf("\n");
 }
 
-/* ---- Talking to the server ---------------------------------------------- */
+/* ---- Talking to the server ----------------------------------------------- */
 
 /* Wait until fd is ready for `events`; false when time is up. */
 static bool wait_ready(int fd, short events, long long deadline)
@@ -263,7 +263,9 @@ bool peer_wait_for(struct peer *p, const char *needle, int timeout_ms,
 				snprintf(found, PEER_LINE_MAX, "%s", line);
 			return true;
 		}
-	} while (result == PEER_LINE || result == PEER_TOO_LONG);
+		/* A server that floods lines is still held to the time. */
+	} while ((result == PEER_LINE || result == PEER_TOO_LONG) &&
+		 clock_ms() <= deadline);
 	return false;
 }
 
@@ -280,7 +282,8 @@ bool peer_closes(struct peer *p, int timeout_ms)
 
 	do
 		result = peer_read_line(p, &line, ms_left(deadline));
-	while (result == PEER_LINE || result == PEER_TOO_LONG);
+	while ((result == PEER_LINE || result == PEER_TOO_LONG) &&
+	       clock_ms() <= deadline);
 	return result == PEER_CLOSED;
 }
 
@@ -289,7 +292,7 @@ void peer_drain(struct peer *p, int timeout_ms)
 	peer_closes(p, timeout_ms);
 }
 
-/* ---- Time ----------------------------------------------------------------- */
+/* ---- Time ---------------------------------------------------------------- */
 
 long long clock_ms(void)
 {
@@ -314,15 +317,15 @@ void sleep_ms(int ms)
 		;
 }
 
-/* ---- The command line ----------------------------------------------------- */
+/* ---- The command line ---------------------------------------------------- */
 
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: stagecheck [-h] STAGE [HOST] [PORT]\n"
 		    "  checks the server of workshop stage STAGE (1-5) running "
 		    "at HOST (default localhost)\n"
-		    "  and PORT (default the stage's: 1 echo 10000, 2 and 3 quiz "
-		    "10001, 4 chat 10004, 5 game 10005)\n");
+		    "  and PORT (default the stage's: 1 echo 10000, 2 and 3 "
+		    "quiz 10001, 4 chat 10004, 5 game 10005)\n");
 }
 
 /* The stage number in argv[1], or exit with the usage. */

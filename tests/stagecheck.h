@@ -27,7 +27,7 @@
 /* The longest line the checker reads; a longer one counts as garbage. */
 #define PEER_LINE_MAX 2048
 
-/* ---- Reporting ---------------------------------------------------------- */
+/* ---- Reporting ----------------------------------------------------------- */
 
 /* "PASS name" */
 void check_pass(const char *name);
@@ -50,7 +50,7 @@ void check_stop(void);
 #define SHOWN_MAX 48
 const char *shown(const char *text, char out[SHOWN_MAX]);
 
-/* ---- Talking to the server ---------------------------------------------- */
+/* ---- Talking to the server ----------------------------------------------- */
 
 /* Where the server under test is, from the command line. */
 extern const char *target_host;
@@ -75,7 +75,9 @@ enum peer_result {
  * stops the run. */
 bool check_connect(struct peer *p);
 
-/* Connect to the server.  False if it cannot be reached. */
+/* Connect to the server, waiting CHECK_WAIT_MS at most (a busy server's
+ * full backlog would otherwise hold connect() for minutes).  False if it
+ * cannot be reached. */
 bool peer_open(struct peer *p);
 
 void peer_close(struct peer *p);
@@ -109,14 +111,14 @@ bool peer_closes(struct peer *p, int timeout_ms);
 /* Skip every line that arrives within timeout_ms. */
 void peer_drain(struct peer *p, int timeout_ms);
 
-/* ---- Time ----------------------------------------------------------------- */
+/* ---- Time ---------------------------------------------------------------- */
 
 /* Milliseconds on a monotonic clock, and the time left until `deadline`. */
 long long clock_ms(void);
 int ms_left(long long deadline);
 void sleep_ms(int ms);
 
-/* ---- The stages ----------------------------------------------------------- */
+/* ---- The stages ---------------------------------------------------------- */
 
 void check_echo(void);            /* stage 1 */
 void check_quiz(void);            /* stage 2 */

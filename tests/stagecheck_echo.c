@@ -12,6 +12,11 @@
 #define ECHO_MAX 128        /* the longest message we send */
 #define CLIENTS_IN_A_ROW 3
 
+#define CLOSED_INSTEAD "the server closed the connection instead of " \
+		       "echoing: send back what recv() returned, and keep " \
+		       "doing it in a loop until recv() returns 0 bytes " \
+		       "(b'' in Python)"
+
 /* Wait for `sent` to come back.  NULL if it did, else what to fix. */
 static const char *echo_problem(struct peer *p, const char *sent)
 {
@@ -25,12 +30,12 @@ static const char *echo_problem(struct peer *p, const char *sent)
 	if (n == len && memcmp(got, sent, len) == 0)
 		return NULL;
 	if (n == 0 && closed)
-		return "the server closed the connection instead of echoing: "
-		       "send back what recv() returned, and keep doing it in "
-		       "a loop until recv() returns 0 bytes (b'' in Python)";
+		return CLOSED_INSTEAD;
 	if (n == 0)
 		return "nothing came back within 3 s: send back the bytes "
-		       "recv() returned (conn.send(data))";
+		       "recv() returned (conn.send(data)); a server that "
+		       "reads whole lines waits for a \\n that the workshop's "
+		       "first message does not have";
 	if (memcmp(got, sent, n) == 0)
 		snprintf(hint, sizeof hint, "only '%s' came back: TCP may "
 			 "deliver a message in pieces, so call recv() again "
@@ -48,8 +53,7 @@ static const char *echo_problem(struct peer *p, const char *sent)
 static bool check_echoes(struct peer *p, const char *name, const char *text)
 {
 	const char *problem = peer_send(p, text) ? echo_problem(p, text)
-		: "the server closed the connection: keep it open until "
-		  "the client closes";
+						 : CLOSED_INSTEAD;
 
 	if (problem)
 		check_fail(name, "%s", problem);
@@ -68,8 +72,7 @@ static void check_split_message(struct peer *p)
 	bool sent = peer_send(p, first);
 	sleep_ms(200);
 	sent = sent && peer_send(p, second);
-	const char *problem = sent ? echo_problem(p, whole)
-		: "the server closed the connection after the first part";
+	const char *problem = sent ? echo_problem(p, whole) : CLOSED_INSTEAD;
 	if (problem)
 		check_fail("echo split message", "%s", problem);
 	else

@@ -19,7 +19,7 @@
  * silence means it stopped serving after a client. */
 static bool asked_before;
 
-/* ---- One client's quiz ----------------------------------------------------- */
+/* ---- One client's quiz --------------------------------------------------- */
 
 /* The sum that question `q` asks for, or -1 if it is no "A+B". */
 static int parse_question(const char *q)
@@ -56,13 +56,17 @@ static int read_question(struct peer *p, const char **problem)
 			? "the server stopped answering after a client "
 			  "disconnected: after each client, close its socket "
 			  "and loop back to accept()"
-			: "no question within 3 s of connecting: send \"A+B\\n\" "
-			  "(like \"3+5\\n\") as soon as a client connects, and "
-			  "flush";
+			: "no question within 3 s of connecting: send "
+			  "\"A+B\\n\" (like \"3+5\\n\") as soon as a client "
+			  "connects, and flush";
 		break;
 	case PEER_CLOSED:
-		*problem = "the server closed the connection without a "
-			   "question: send \"A+B\\n\" first";
+		*problem = asked_before
+			? "the server closed the connection without a question, "
+			  "after it had asked earlier clients (did it crash? "
+			  "look at its terminal)"
+			: "the server closed the connection without a question: "
+			  "send \"A+B\\n\" first";
 		break;
 	case PEER_TOO_LONG:
 		*problem = "the server sent 2 KiB without a newline instead of "
@@ -77,7 +81,8 @@ static int ask(struct peer *p, const char **problem)
 {
 	if (!peer_open(p)) {
 		*problem = "cannot connect any more: the server ended after an "
-			   "earlier client (did it crash? look at its terminal)";
+			   "earlier client (did it crash? look at its "
+			   "terminal)";
 		return -1;
 	}
 	return read_question(p, problem);
