@@ -38,7 +38,8 @@ $(STAGE3): %: %.o stage3-concurrent/quiz.o $(COMMON)
 
 # ---- stage 4: chat ---------------------------------------------------------
 STAGE4 = stage4-chat/chat_server stage4-chat/chat_client
-stage4-chat/chat_server: stage4-chat/chat_server.o stage4-chat/chat.o \
+stage4-chat/chat_server: stage4-chat/chat_server.o \
+			 stage4-chat/chat_commands.o stage4-chat/chat.o \
 			 stage4-chat/outbox.o $(COMMON)
 stage4-chat/chat_client: stage4-chat/chat_client.o $(COMMON)
 TEST_SUITES += tests/test_stage4.o

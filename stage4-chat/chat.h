@@ -96,8 +96,8 @@ long long chat_now_ms(void);
 
 /* ---- Votes -------------------------------------------------------------- */
 
-/* One vote running in a room.  chat_server.c keeps them in a list and
- * guards them with its lock. */
+/* One vote running in a room.  chat_commands.c keeps them in a list,
+ * guarded by chat_server.c's lock. */
 struct chat_vote {
 	char room[CHAT_NAME_MAX + 1];
 	char question[CHAT_LINE_MAX + 1];

@@ -9,11 +9,12 @@
  * waits for a socket while holding that mutex: a message goes into each
  * user's outbox (outbox.c), which passes it to the kernel if that takes
  * no waiting and otherwise keeps it for the user's own writer thread.
- * The commands are read by chat.c.
+ * The commands are read by chat.c and carried out by chat_commands.c.
  */
 #include "net.h"
 #include "chat.h"
 #include "outbox.h"
+#include "chat_server.h"
 
 #include <err.h>
 #include <errno.h>
@@ -24,40 +25,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SEND_TIMEOUT 10           /* seconds a user may take no bytes */
 #define KERNEL_SNDBUF (64 * 1024) /* what the kernel queues per user */
-#define SAY_MAX (CHAT_LINE_MAX + 256) /* any line the server makes */
-#define VOTE_CLOCK_MS 200         /* how often expired votes are ended */
 
-struct client {
-	int fd;
-	char peer[PEER_NAME_LEN];
-	/* The chat: list_lock guards these fields of every client. */
-	struct client *next;
-	int id;
-	char nick[CHAT_NAME_MAX + 1];
-	char room[CHAT_NAME_MAX + 1];
-	int voted_in;            /* the id of the last vote this user cast */
-	const char *drop_reason; /* set when the server ends the chat */
-	/* What the server has to send to this user; it has its own lock. */
-	struct chat_outbox outbox;
-};
+/* struct client, in chat_server.h: chat_commands.c reads it too. */
 
 /* What the threads share: how many clients are being served, and now
- * the list of them (the users) and the votes running in their rooms.
+ * the list of them (the users), with their nicknames, rooms and votes.
  * One lock guards all of it. */
-static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
-static int client_count;
-static struct client *clients;
+pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+int client_count;
+struct client *clients;
 static int last_client_id;
-static struct chat_vote *votes;
-static int last_vote_id;
 
 /* Add `change` to the count, unless the count would pass `max`. */
 static bool count_clients(int change, int max)
@@ -82,13 +65,13 @@ static void drop_locked(struct client *u, const char *reason)
 	shutdown(u->fd, SHUT_RDWR);
 }
 
-static void tell_locked(struct client *u, const char *text)
+void tell_locked(struct client *u, const char *text)
 {
 	if (!chat_outbox_put(&u->outbox, text, strlen(text)))
 		drop_locked(u, "too far behind: more than 256 KiB unread");
 }
 
-static void tell_room_locked(const char *room, const char *text)
+void tell_room_locked(const char *room, const char *text)
 {
 	for (struct client *u = clients; u; u = u->next)
 		if (strcmp(u->room, room) == 0)
@@ -97,8 +80,8 @@ static void tell_room_locked(const char *room, const char *text)
 
 /* printf() into one line for a user (to == NULL: for room). */
 __attribute__((format(printf, 3, 4)))
-static void printf_locked(struct client *to, const char *room,
-			  const char *format, ...)
+void printf_locked(struct client *to, const char *room,
+		   const char *format, ...)
 {
 	char line[SAY_MAX];
 	va_list ap;
@@ -115,7 +98,7 @@ static void printf_locked(struct client *to, const char *room,
 }
 
 /* The same, taking the lock: for a thread that holds nothing. */
-static void tell(struct client *u, const char *text)
+void tell(struct client *u, const char *text)
 {
 	pthread_mutex_lock(&list_lock);
 	tell_locked(u, text);
@@ -123,14 +106,6 @@ static void tell(struct client *u, const char *text)
 }
 
 /* ---- The list ------------------------------------------------------------ */
-
-static struct client *find_user_locked(const char *nick)
-{
-	for (struct client *u = clients; u; u = u->next)
-		if (strcmp(u->nick, nick) == 0)
-			return u;
-	return NULL;
-}
 
 /* Put c on the list, in the lobby, and greet it. */
 static void join_list(struct client *c)
@@ -166,238 +141,7 @@ static void leave_list(struct client *c)
 	pthread_mutex_unlock(&list_lock);
 }
 
-/* ---- Commands: each takes the lock once and only puts into outboxes ----- */
-
-static void say(struct client *c, const char *text)
-{
-	if (!*text)
-		return; /* an empty line says nothing */
-	pthread_mutex_lock(&list_lock);
-	printf_locked(NULL, c->room, "%s: %s\n", c->nick, text);
-	pthread_mutex_unlock(&list_lock);
-}
-
-static void change_nick(struct client *c, const char *nick)
-{
-	pthread_mutex_lock(&list_lock);
-	if (find_user_locked(nick)) {
-		printf_locked(c, NULL, "error: the nickname %s is taken\n", nick);
-	} else {
-		printf_locked(NULL, c->room, "* %s is now known as %s\n",
-			      c->nick, nick);
-		snprintf(c->nick, sizeof c->nick, "%s", nick);
-	}
-	pthread_mutex_unlock(&list_lock);
-}
-
-static void roll_dice(struct client *c, int sides)
-{
-	unsigned int r;
-
-	if (getrandom(&r, sizeof r, 0) != sizeof r)
-		r = (unsigned int)time(NULL);
-	pthread_mutex_lock(&list_lock);
-	printf_locked(NULL, c->room, "* %s rolled %u (1-%d)\n", c->nick,
-		      r % (unsigned int)sides + 1, sides);
-	pthread_mutex_unlock(&list_lock);
-}
-
-/* Only the two of them see it, wherever they are. */
-static void send_private(struct client *c, const char *nick, const char *text)
-{
-	pthread_mutex_lock(&list_lock);
-	struct client *to = find_user_locked(nick);
-	if (!to) {
-		printf_locked(c, NULL, "error: nobody is called %s\n", nick);
-	} else {
-		printf_locked(to, NULL, "(private) %s -> %s: %s\n", c->nick,
-			      to->nick, text);
-		if (to != c)
-			printf_locked(c, NULL, "(private) %s -> %s: %s\n",
-				      c->nick, to->nick, text);
-	}
-	pthread_mutex_unlock(&list_lock);
-}
-
-static void move_to_room(struct client *c, const char *room)
-{
-	pthread_mutex_lock(&list_lock);
-	if (strcmp(c->room, room) == 0) {
-		printf_locked(c, NULL, "error: you are in %s already\n", room);
-	} else {
-		char old[sizeof c->room];
-		snprintf(old, sizeof old, "%s", c->room);
-		snprintf(c->room, sizeof c->room, "%s", room);
-		printf_locked(NULL, old, "* %s left for %s\n", c->nick, room);
-		printf_locked(NULL, room, "* %s joined %s\n", c->nick, room);
-	}
-	pthread_mutex_unlock(&list_lock);
-}
-
-/* Everyone in c's room, on one line. */
-static void list_room(struct client *c)
-{
-	pthread_mutex_lock(&list_lock);
-	size_t size = (size_t)client_count * (CHAT_NAME_MAX + 2) + 64;
-	char *line = malloc(size);
-	if (line) {
-		int len = snprintf(line, size, "* in %s:", c->room);
-		for (struct client *u = clients; u; u = u->next)
-			if (strcmp(u->room, c->room) == 0)
-				len += snprintf(line + len, size - (size_t)len,
-						" %s", u->nick);
-		snprintf(line + len, size - (size_t)len, "\n");
-		tell_locked(c, line);
-	} else {
-		tell_locked(c, "error: out of memory\n");
-	}
-	free(line);
-	pthread_mutex_unlock(&list_lock);
-}
-
-static void show_help(struct client *c)
-{
-	pthread_mutex_lock(&list_lock);
-	for (int i = 0; chat_help_lines[i]; i++)
-		printf_locked(c, NULL, "%s\n", chat_help_lines[i]);
-	pthread_mutex_unlock(&list_lock);
-}
-
-/* ---- Votes: one at a time per room, kept on the `votes` list ------------ */
-
-static struct chat_vote *find_vote_locked(const char *room)
-{
-	for (struct chat_vote *v = votes; v; v = v->next)
-		if (strcmp(v->room, room) == 0)
-			return v;
-	return NULL;
-}
-
-/* Tell v's room the result, and forget v. */
-static void finish_vote_locked(struct chat_vote *v)
-{
-	char line[SAY_MAX];
-
-	chat_vote_result(v, line, sizeof line);
-	tell_room_locked(v->room, line);
-	for (struct chat_vote **p = &votes; *p; p = &(*p)->next) {
-		if (*p == v) {
-			*p = v->next;
-			break;
-		}
-	}
-	free(v);
-}
-
-static void start_vote(struct client *c, int seconds, const char *question)
-{
-	pthread_mutex_lock(&list_lock);
-	struct chat_vote *v = find_vote_locked(c->room);
-	if (v) {
-		printf_locked(c, NULL, "error: %s is voting already: %s\n",
-			      c->room, v->question);
-	} else if (!(v = calloc(1, sizeof *v))) {
-		tell_locked(c, "error: out of memory\n");
-	} else {
-		snprintf(v->room, sizeof v->room, "%s", c->room);
-		snprintf(v->question, sizeof v->question, "%s", question);
-		v->id = ++last_vote_id;
-		v->starter_id = c->id;
-		v->ends_ms = chat_now_ms() + seconds * 1000LL;
-		v->next = votes;
-		votes = v;
-		printf_locked(NULL, c->room, "* %s started a vote: %s (answer "
-			      "/ballot yes|no or /투표 찬성|반대 within %d s)\n",
-			      c->nick, question, seconds);
-	}
-	pthread_mutex_unlock(&list_lock);
-}
-
-static void cast_ballot(struct client *c, bool yes)
-{
-	pthread_mutex_lock(&list_lock);
-	struct chat_vote *v = find_vote_locked(c->room);
-	if (!v) {
-		printf_locked(c, NULL, "error: no vote in %s\n", c->room);
-	} else if (c->voted_in == v->id) {
-		tell_locked(c, "error: you have voted already\n");
-	} else {
-		c->voted_in = v->id;
-		if (yes)
-			v->yes++;
-		else
-			v->no++;
-		printf_locked(c, NULL, "* you voted %s\n", yes ? "yes" : "no");
-	}
-	pthread_mutex_unlock(&list_lock);
-}
-
-static void end_vote(struct client *c)
-{
-	pthread_mutex_lock(&list_lock);
-	struct chat_vote *v = find_vote_locked(c->room);
-	if (!v)
-		printf_locked(c, NULL, "error: no vote in %s\n", c->room);
-	else if (v->starter_id != c->id)
-		tell_locked(c, "error: only who started the vote can end it\n");
-	else
-		finish_vote_locked(v);
-	pthread_mutex_unlock(&list_lock);
-}
-
-/* A thread of its own ends the votes whose time is up: every other thread
- * sleeps in recv() or accept(). */
-static void *vote_clock(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		usleep(VOTE_CLOCK_MS * 1000);
-		pthread_mutex_lock(&list_lock);
-		long long now = chat_now_ms();
-		for (struct chat_vote *v = votes, *next; v; v = next) {
-			next = v->next;
-			if (v->ends_ms <= now)
-				finish_vote_locked(v);
-		}
-		pthread_mutex_unlock(&list_lock);
-	}
-	return NULL;
-}
-
 /* ---- One user ------------------------------------------------------------ */
-
-/* Act on one line.  Returns false when the user wants to go. */
-static bool run_line(struct client *c, char *line, size_t len)
-{
-	struct chat_command cmd;
-
-	if (!chat_is_utf8(line, len)) {
-		tell(c, "error: that line is not UTF-8 text: not sent\n");
-		return true;
-	}
-	chat_blank_controls(line);
-	switch (chat_parse_command(line, &cmd)) {
-	case CHAT_SAY: say(c, cmd.text); break;
-	case CHAT_NICK: change_nick(c, cmd.name); break;
-	case CHAT_DICE: roll_dice(c, cmd.number); break;
-	case CHAT_MSG: send_private(c, cmd.name, cmd.text); break;
-	case CHAT_VOTE_START: start_vote(c, cmd.number, cmd.text); break;
-	case CHAT_BALLOT: cast_ballot(c, cmd.yes); break;
-	case CHAT_VOTE_END: end_vote(c); break;
-	case CHAT_JOIN: move_to_room(c, cmd.name); break;
-	case CHAT_WHO: list_room(c); break;
-	case CHAT_HELP: show_help(c); break;
-	case CHAT_QUIT:
-		tell(c, "* bye\n");
-		return false;
-	case CHAT_ERROR:
-		pthread_mutex_lock(&list_lock);
-		printf_locked(c, NULL, "error: %s: %s\n", cmd.name, cmd.error);
-		pthread_mutex_unlock(&list_lock);
-		break;
-	}
-	return true;
-}
 
 /* End c's chat for a reason of its own (not another thread's). */
 static void give_up(struct client *c, const char *why, const char *reason)
