@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -225,13 +226,53 @@ int listen_on(int port)
 	return fd;
 }
 
+/* One descriptor kept in reserve for the moment the process runs out of
+ * them: given up just long enough to accept a waiting client and tell it
+ * why it is turned away, instead of leaving it hanging in the backlog.
+ * Descriptors belong to the whole process, and so does the reserve; only
+ * the thread that accepts touches it. */
+static int reserve_fd = -1;
+
+static void keep_a_reserve(void)
+{
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* accept() failed with EMFILE: take the next client with the reserve.
+ * Returns it if descriptors have come free meanwhile, else turns it away
+ * and returns -1. */
+static int accept_with_reserve(int listen_fd, struct sockaddr_storage *addr,
+			       socklen_t *len)
+{
+	warn("accept");
+	close(reserve_fd);
+	reserve_fd = -1;
+	int fd = accept(listen_fd, (struct sockaddr *)addr, len);
+	keep_a_reserve();
+	if (fd >= 0 && reserve_fd < 0) {
+		send_text(fd, "sorry, the server is full: try again later\n");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int accept_client(int listen_fd, char peer[PEER_NAME_LEN])
 {
 	struct sockaddr_storage addr;
 
 	for (;;) {
 		socklen_t len = sizeof addr;
+		keep_a_reserve();
 		int fd = accept(listen_fd, (struct sockaddr *)&addr, &len);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    reserve_fd >= 0) {
+			len = sizeof addr;
+			fd = accept_with_reserve(listen_fd, &addr, &len);
+			if (fd < 0)
+				continue;
+		}
 		if (fd >= 0) {
 			describe_address((struct sockaddr *)&addr, peer);
 			return fd;
@@ -240,8 +281,8 @@ int accept_client(int listen_fd, char peer[PEER_NAME_LEN])
 		 * signal: neither is a reason to stop serving. */
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		/* Out of descriptors: others will free some, so wait and
-		 * retry instead of spinning or dying. */
+		/* Out of memory, or of descriptors with no reserve: others
+		 * will free some, so wait and retry rather than spin or die. */
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
 			warn("accept");

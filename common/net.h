@@ -63,7 +63,9 @@ void stop_on_signals(void);
 int listen_on(int port);
 
 /* Wait for the next client.  Returns its socket and writes its address to
- * `peer`, or returns -1 on an error that retrying cannot fix. */
+ * `peer`, or returns -1 on an error that retrying cannot fix.  When the
+ * process is out of descriptors, waiting clients get one line, "sorry, the
+ * server is full: try again later", and are closed. */
 int accept_client(int listen_fd, char peer[PEER_NAME_LEN]);
 
 /* Connect to host:port (IPv4 or IPv6, whatever getaddrinfo finds).

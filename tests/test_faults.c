@@ -211,8 +211,9 @@ START_TEST(a_flood_of_connects)
 END_TEST
 
 /* With 24 descriptors a server that holds every client's socket runs out
- * while 40 clients hold on: it must wait without spinning, and serve again
- * once they are gone.  (The others serve one client per process.) */
+ * while 40 clients hold on: it must turn the extra ones away with a line,
+ * not spin, and serve again once they are gone.  (The others serve one
+ * client per process, so they never run out.) */
 START_TEST(too_few_descriptors)
 {
 	struct server s;
@@ -228,8 +229,15 @@ START_TEST(too_few_descriptors)
 	long hz = sysconf(_SC_CLK_TCK);
 	ck_assert_msg(spent < hz / 2, "%s used %.2f s of CPU in 1.5 s: spinning",
 		      targets[_i].program, (double)spent / (double)hz);
-	if (targets[_i].one_process)
+	int turned_away = 0;
+	char line[256];
+	for (int k = 0; k < 40; k++)
+		turned_away += recv_line(fds[k], line, sizeof line, 50) &&
+			       strncmp(line, "sorry", 5) == 0;
+	if (targets[_i].one_process) {
 		ck_assert(server_log_has(&s, "Too many open files", WAIT_MS));
+		ck_assert_msg(turned_away > 0, "nobody was told the server is full");
+	}
 	for (int k = 0; k < 40; k++)
 		close(fds[k]);
 	finish(&s, _i);

@@ -930,6 +930,38 @@ START_TEST(the_server_starts_its_bots)
 }
 END_TEST
 
+/* What `make run` shows: bots fighting, and a watcher that sees every
+ * message type of the protocol, each parsed by the strict parser. */
+START_TEST(bots_fight_while_a_watcher_sees_every_message_type)
+{
+	struct server s;
+	bool seen[GAME_MSG_TYPE_COUNT] = { false };
+	int missing = GAME_MSG_TYPE_COUNT;
+	char line[256];
+	struct game_msg msg;
+
+	server_start(&s, GAME_SERVER, "-b", "6", NULL);
+	int watcher = join(&s, 900, 400, 580);
+	int leaver = join(&s, 901, 20, 20);
+	close(leaver); /* LEAVE 901, for everyone */
+	long long deadline = now_ms() + 12 * WAIT_MS;
+	while (missing > 0 && now_ms() < deadline &&
+	       recv_line(watcher, line, sizeof line, WAIT_MS)) {
+		ck_assert_msg(game_parse_message(line, &msg) == GAME_OK,
+			      "the server sent a bad line: %s", line);
+		if (!seen[msg.type]) {
+			seen[msg.type] = true;
+			missing--;
+		}
+	}
+	for (int t = 0; t < GAME_MSG_TYPE_COUNT; t++)
+		ck_assert_msg(seen[t], "never saw %s",
+			      game_msg_type_name((enum game_msg_type)t));
+	close(watcher);
+	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
 START_TEST(histogram_percentiles)
 {
 	static struct game_histogram h; /* 400 KB: not on the stack */
@@ -1000,6 +1032,7 @@ Suite *stage5_suite(void)
 	tcase_add_test(server, programs_keep_the_contract);
 	tcase_add_test(server, the_server_starts_its_bots);
 	tcase_add_test(server, server_logs_its_tick_times);
+	tcase_add_test(server, bots_fight_while_a_watcher_sees_every_message_type);
 	tcase_set_timeout(protocol, 60);
 	tcase_set_timeout(world, 60);
 	tcase_set_timeout(server, 60);
