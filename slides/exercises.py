@@ -30,6 +30,8 @@ STAGES = {
     2: ("stage2-quiz", ["quiz.c", "quiz_client.c"], "10001"),
     3: ("stage3-concurrent", ["quiz_fork.c", "quiz_prefork.c",
                               "quiz_thread.c"], "10001"),
+    4: ("stage4-chat", ["chat_server.c", "chat_commands.c"], "10004"),
+    5: ("stage5-game", ["game_world.c"], "10005"),
 }
 
 START = re.compile(r"^(\s*)/\* exercise: (.*) \*/$")

@@ -57,12 +57,14 @@ static void roll_dice(struct client *c, int sides)
 {
 	unsigned int r;
 
+	/* exercise: roll 1..sides and tell the room who rolled what */
 	if (getrandom(&r, sizeof r, 0) != sizeof r)
 		r = (unsigned int)time(NULL);
 	pthread_mutex_lock(&list_lock);
 	printf_locked(NULL, c->room, "* %s rolled %u (1-%d)\n", c->nick,
 		      r % (unsigned int)sides + 1, sides);
 	pthread_mutex_unlock(&list_lock);
+	/* end of exercise */
 }
 
 /* Only the two of them see it, wherever they are. */

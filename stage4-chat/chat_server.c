@@ -73,9 +73,11 @@ void tell_locked(struct client *u, const char *text)
 
 void tell_room_locked(const char *room, const char *text)
 {
+	/* exercise: tell_locked() every user in the room */
 	for (struct client *u = clients; u; u = u->next)
 		if (strcmp(u->room, room) == 0)
 			tell_locked(u, text);
+	/* end of exercise */
 }
 
 /* printf() into one line for a user (to == NULL: for room). */

@@ -131,6 +131,7 @@ static bool id_taken(const struct game_world *w, int id)
 /* What a newcomer missed: everyone alive, and the items on the ground. */
 static void send_world_state(struct game_world *w, int slot)
 {
+	/* exercise: SPAWN and POS of everyone alive, then the items */
 	for (int i = 0; i < w->slot_limit; i++) {
 		const struct game_player *p = &w->players[i];
 		if (i == slot || !p->alive)
@@ -140,6 +141,7 @@ static void send_world_state(struct game_world *w, int slot)
 	}
 	for (int i = 0; i < w->item_count; i++)
 		send_putitem(w, TO_ONE, slot, &w->items[i]);
+	/* end of exercise */
 }
 
 static enum game_verdict check_spawn(const struct game_world *w,
@@ -335,6 +337,7 @@ static struct game_player *victim_of(struct game_world *w,
 static void hurt(struct game_world *w, const struct game_bullet *b,
 		 struct game_player *victim, double now)
 {
+	/* exercise: take the damage, send HIT, and KILL at 0 hp */
 	victim->hp -= b->dmg;
 	struct game_msg hit = { .type = GAME_HIT,
 				.hit = { b->shooter_id, victim->id,
@@ -347,6 +350,7 @@ static void hurt(struct game_world *w, const struct game_bullet *b,
 	struct game_msg kill = { .type = GAME_KILL,
 				 .kill = { b->shooter_id, victim->id } };
 	send_msg(w, TO_ALL, 0, &kill);
+	/* end of exercise */
 }
 
 /* Move bullet i; returns false when it is gone (it hit or left). */

@@ -187,6 +187,10 @@ static const struct skeleton skeletons[] = {
 	  "stage2-quiz/quiz_server" },
 	{ "exercises/stage3", "stage3-concurrent/quiz_thread.c",
 	  "pthread_create(", "stage3-concurrent/quiz_thread" },
+	{ "exercises/stage4", "stage4-chat/chat_server.c",
+	  "strcmp(u->room, room) == 0", "stage4-chat/chat_server" },
+	{ "exercises/stage5", "stage5-game/game_world.c",
+	  "victim->hp -= b->dmg", "stage5-game/game_server" },
 };
 
 START_TEST(make_exercises_writes_skeletons_that_build)

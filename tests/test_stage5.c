@@ -596,9 +596,12 @@ static void drain(int fd, int ms)
 /* The next line other than the item news that may come at any time. */
 static char *next_line(int fd, char *line, size_t cap)
 {
+	/* Items appear at random places, and a player standing on one
+	 * picks it up: both kinds of news may come between any two lines. */
 	do
 		ck_assert_msg(recv_line(fd, line, cap, WAIT_MS), "no line");
-	while (strncmp(line, "PUTITEM ", 8) == 0);
+	while (strncmp(line, "PUTITEM ", 8) == 0 ||
+	       strncmp(line, "GETITEM ", 8) == 0);
 	return line;
 }
 
