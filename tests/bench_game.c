@@ -61,32 +61,25 @@ static void run_bots(int bots, double seconds, const char *port, char *out,
 	reap_or_kill(pid, 5000);
 }
 
-static int by_value(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* From the server's "ticks: ..." lines: the median of the per-second p50s
  * and the worst per-second p99. */
 static void read_tick_times(const char *log, struct game_result *r)
 {
-	double p50s[256];
-	int n = 0;
+	struct samples p50s = { 0 };
 
-	for (const char *p = strstr(log, "ticks: "); p && n < 256;
+	for (const char *p = strstr(log, "ticks: "); p;
 	     p = strstr(p + 1, "ticks: ")) {
 		long ticks;
 		double secs, p50, p99;
 		if (sscanf(p, "ticks: %ld in %lf s, p50 %lf ms, p99 %lf ms",
 			   &ticks, &secs, &p50, &p99) != 4)
 			continue;
-		p50s[n++] = p50;
+		samples_add(&p50s, p50);
 		if (p99 > r->tick_p99)
 			r->tick_p99 = p99;
 	}
-	qsort(p50s, (size_t)n, sizeof *p50s, by_value);
-	r->tick_p50 = n ? p50s[n / 2] : 0;
+	r->tick_p50 = samples_percentile(&p50s, 50);
+	samples_free(&p50s);
 }
 
 static struct game_result run_case(int bots, double seconds)
