@@ -411,8 +411,14 @@ bool game_bullet_path_hits(double px, double py, double x0, double y0,
 {
 	double dx = x1 - x0, dy = y1 - y0;
 	double length2 = dx * dx + dy * dy;
-	double t = 0;
+	double t = 0, reach = GAME_PLAYER_RADIUS + r;
 
+	/* Most players are far from most bullets: a player outside the box
+	 * around the path, widened by the reach, cannot be hit.  Four
+	 * comparisons instead of the division below. */
+	if (px < fmin(x0, x1) - reach || px > fmax(x0, x1) + reach ||
+	    py < fmin(y0, y1) - reach || py > fmax(y0, y1) + reach)
+		return false;
 	/* The point of the path nearest the player: project the player's
 	 * centre on the segment, then keep the projection on the segment. */
 	if (length2 > 0)

@@ -3,9 +3,10 @@
  *
  * The thread per client of stages 3 and 4 again, each one reading its
  * player's lines, plus one more thread that owns time: the simulation
- * thread moves the bullets at a fixed tick and sends every client what was
- * queued for it.  The rules of the game live in game_world.c; this file is
- * about the threads, the one lock they share, and the sockets.
+ * thread moves the bullets at a fixed tick.  After each tick a sender
+ * thread sends every client what was queued for it.  The rules of the game
+ * live in game_world.c; this file is about the threads, the one lock they
+ * share, and the sockets.
  */
 #define _GNU_SOURCE
 #include "net.h"
@@ -40,20 +41,30 @@ struct client {
 	long lines, malformed, refused;
 	double window_start;
 	int window_lines;
-	/* Guarded by world_lock: filled by whoever holds it, emptied by the
-	 * simulation thread. */
+	/* Guarded by world_lock. */
 	bool lagging;    /* stopped reading: being dropped */
-	size_t out_len;
-	char out[OUTBOX_MAX];
+	bool in_flight;  /* the sender thread is sending it, see below */
+	char *queued;    /* lines for this client, appended by whoever holds
+			  * the lock */
+	size_t queued_len;
+	/* The sender thread's alone while in_flight; otherwise guarded by
+	 * world_lock like the rest. */
+	char *sending;   /* taken from queued, being sent */
+	size_t sending_len;
+	int send_error;
+	char buffers[2][OUTBOX_MAX]; /* where queued and sending point */
 };
 
 /* One lock guards all the shared state: the world, the clients by slot
- * with their outboxes, and the count.  Nobody waits while holding it: the
- * sends made under it never block (MSG_DONTWAIT). */
+ * with their outboxes, the count and the tick count.  Nobody waits while
+ * holding it: no send() is made under it. */
 static pthread_mutex_t world_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct game_world world;
 static struct client *clients[GAME_MAX_PLAYERS];
 static int client_count;
+static long ticks_done;
+static pthread_cond_t tick_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t sends_done = PTHREAD_COND_INITIALIZER;
 
 /* Set once by main() before any thread starts, only read afterwards. */
 static int idle_timeout;
@@ -80,7 +91,31 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* ---- Sending: outboxes, emptied once a tick ------------------------------ */
+/* ---- Timing: how long the ticks and the sends take ----------------------- */
+
+/* Logged and emptied every -s seconds.  Each thread has its own. */
+struct timing {
+	const char *what;
+	struct game_histogram times;
+	double since;
+};
+
+static void record_timing(struct timing *t, double started, int report_every)
+{
+	double now = now_seconds();
+
+	game_histogram_add(&t->times, (now - started) * 1000);
+	if (report_every <= 0 || now - t->since < report_every)
+		return;
+	log_line("%s: %ld in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+		 t->what, t->times.total, now - t->since,
+		 game_histogram_percentile(&t->times, 50),
+		 game_histogram_percentile(&t->times, 99), t->times.worst_ms);
+	memset(&t->times, 0, sizeof t->times);
+	t->since = now;
+}
+
+/* ---- Queueing: outboxes, filled under the lock ---------------------------- */
 
 /* Stop serving a client that cannot keep up, without waiting for it:
  * shutdown() wakes its thread's recv(), and that thread cleans up. */
@@ -103,35 +138,13 @@ static void queue_line(void *ctx, int slot, const char *line, size_t len)
 		return;
 	/* A full outbox means the client has not read for a long while: a
 	 * bounded queue and a dropped laggard, rather than memory without
-	 * end or a simulation that waits for one slow reader. */
-	if (c->out_len + len > OUTBOX_MAX) {
+	 * end or a sender that waits for one slow reader. */
+	if (c->queued_len + len > OUTBOX_MAX) {
 		drop_locked(c, "not reading");
 		return;
 	}
-	memcpy(c->out + c->out_len, line, len);
-	c->out_len += len;
-}
-
-static void flush_client(struct client *c)
-{
-	if (c->lagging || c->out_len == 0)
-		return;
-	ssize_t n = send(c->fd, c->out, c->out_len,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		drop_locked(c, strerror(errno));
-	if (n <= 0)
-		return;
-	/* What the socket did not take waits for the next tick. */
-	c->out_len -= (size_t)n;
-	memmove(c->out, c->out + n, c->out_len);
-}
-
-static void flush_all(void)
-{
-	for (int slot = 0; slot < world.slot_limit; slot++)
-		if (clients[slot])
-			flush_client(clients[slot]);
+	memcpy(c->queued + c->queued_len, line, len);
+	c->queued_len += len;
 }
 
 /* ---- The simulation thread ----------------------------------------------- */
@@ -146,47 +159,113 @@ static void sleep_until(double when)
 		;
 }
 
-/* How long the ticks take, logged and emptied every -s seconds.  Only the
- * simulation thread touches it. */
-static struct game_histogram tick_times;
-static double tick_times_since;
-
-static void record_tick(double ms, double now, int report_every)
-{
-	game_histogram_add(&tick_times, ms);
-	if (report_every <= 0 || now - tick_times_since < report_every)
-		return;
-	log_line("ticks: %ld in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-		 tick_times.total, now - tick_times_since,
-		 game_histogram_percentile(&tick_times, 50),
-		 game_histogram_percentile(&tick_times, 99),
-		 tick_times.worst_ms);
-	memset(&tick_times, 0, sizeof tick_times);
-	tick_times_since = now;
-}
-
 static void *simulation_thread(void *arg)
 {
 	const struct server_config *cfg = arg;
 	double period = 1.0 / cfg->tick_hz;
 	double next = now_seconds();
+	struct timing ticks = { .what = "ticks", .since = next };
 
-	tick_times_since = next;
 	for (;;) {
 		/* Sleep until an absolute time, not for a period: the time
 		 * a tick takes does not add up into a slower clock. */
 		next += period;
 		sleep_until(next);
+		double started = now_seconds();
 		pthread_mutex_lock(&world_lock);
-		double now = now_seconds();
-		game_world_step(&world, now);
-		flush_all();
+		game_world_step(&world, now_seconds());
+		ticks_done++;
+		pthread_cond_signal(&tick_done); /* wake the sender */
 		pthread_mutex_unlock(&world_lock);
-		record_tick((now_seconds() - now) * 1000, now, cfg->stats_every);
+		record_timing(&ticks, started, cfg->stats_every);
 		/* More than a tick late (a busy machine)?  Carry on from
 		 * now rather than run a burst of ticks to catch up. */
-		if (now - next > period)
-			next = now;
+		if (started - next > period)
+			next = started;
+	}
+	return NULL;
+}
+
+/* ---- The sender thread ---------------------------------------------------- */
+
+/* Sending to every client takes longer than the whole simulation (each
+ * send() is a system call, and on loopback it also does the receiver's
+ * part), so the simulation thread does not do it: after each tick, this
+ * thread takes the outboxes under the lock, and sends without it. */
+
+/* Take the queued lines of every client that has some (lock held). */
+static int take_outboxes_locked(struct client **batch)
+{
+	int n = 0;
+
+	for (int slot = 0; slot < world.slot_limit; slot++) {
+		struct client *c = clients[slot];
+		if (!c || c->lagging)
+			continue;
+		/* Swap the buffers, unless the socket did not take all of
+		 * the last ones: those go first, the queue waits. */
+		if (c->sending_len == 0) {
+			char *empty = c->sending;
+			c->sending = c->queued;
+			c->sending_len = c->queued_len;
+			c->queued = empty;
+			c->queued_len = 0;
+		}
+		if (c->sending_len > 0) {
+			c->in_flight = true;
+			batch[n++] = c;
+		}
+	}
+	return n;
+}
+
+/* Without the lock; never waits (MSG_DONTWAIT). */
+static void send_outbox(struct client *c)
+{
+	ssize_t n = send(c->fd, c->sending, c->sending_len,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		c->send_error = errno;
+	if (n <= 0)
+		return;
+	/* What the socket did not take waits for the next round. */
+	c->sending_len -= (size_t)n;
+	memmove(c->sending, c->sending + n, c->sending_len);
+}
+
+/* Hand the clients back (lock held), and wake the readers that wait to
+ * free theirs. */
+static void finish_outboxes_locked(struct client **batch, int n)
+{
+	for (int i = 0; i < n; i++) {
+		batch[i]->in_flight = false;
+		if (batch[i]->send_error)
+			drop_locked(batch[i], strerror(batch[i]->send_error));
+	}
+	pthread_cond_broadcast(&sends_done);
+}
+
+static void *sender_thread(void *arg)
+{
+	const struct server_config *cfg = arg;
+	static struct client *batch[GAME_MAX_PLAYERS];
+	struct timing sends = { .what = "sends", .since = now_seconds() };
+	long ticks_sent = 0;
+
+	pthread_mutex_lock(&world_lock);
+	for (;;) {
+		/* Late?  Then one round sends what several ticks queued. */
+		while (ticks_sent == ticks_done)
+			pthread_cond_wait(&tick_done, &world_lock);
+		ticks_sent = ticks_done;
+		int n = take_outboxes_locked(batch);
+		pthread_mutex_unlock(&world_lock);
+		double started = now_seconds();
+		for (int i = 0; i < n; i++)
+			send_outbox(batch[i]);
+		record_timing(&sends, started, cfg->stats_every);
+		pthread_mutex_lock(&world_lock);
+		finish_outboxes_locked(batch, n);
 	}
 	return NULL;
 }
@@ -199,6 +278,11 @@ static void release_client_slot(struct client *c)
 	game_world_leave(&world, c->slot);
 	clients[c->slot] = NULL;
 	client_count--;
+	/* Out of the table, the sender will not take c again; but it may be
+	 * sending c's bytes right now, without the lock.  Wait for that
+	 * round to end before the socket is closed and c freed. */
+	while (c->in_flight)
+		pthread_cond_wait(&sends_done, &world_lock);
 	pthread_mutex_unlock(&world_lock);
 }
 
@@ -323,6 +407,20 @@ static void refuse(int fd, const char *peer, const char *why)
 	close(fd);
 }
 
+/* Big allocations come fresh from the kernel, which maps a page only when
+ * it is first written, at the cost of a page fault (tens of microseconds
+ * on a virtual machine).  Write every page now, without the lock, rather
+ * than fault later while holding it and make the simulation wait.
+ * volatile: the compiler knows calloc() memory is zero, and would drop a
+ * plain memset() of it. */
+static void touch_pages(char *start, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	for (size_t i = 0; i < len; i += (size_t)(page > 0 ? page : 4096))
+		((volatile char *)start)[i] = 0;
+}
+
 static void serve_in_thread(int fd, const char *peer, int max_clients)
 {
 	/* On the heap, one per thread: a local variable would be reused by
@@ -334,7 +432,10 @@ static void serve_in_thread(int fd, const char *peer, int max_clients)
 		refuse(fd, peer, "out of memory");
 		return;
 	}
+	touch_pages((char *)c->buffers, sizeof c->buffers);
 	c->fd = fd;
+	c->queued = c->buffers[0];
+	c->sending = c->buffers[1];
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	if (!take_client_slot(c, max_clients)) {
 		refuse(fd, peer, "too many clients");
@@ -409,7 +510,7 @@ int main(int argc, char **argv)
 				     .stats_every = 60 };
 	char peer[PEER_NAME_LEN];
 	int listen_fd, client_fd;
-	pthread_t simulation;
+	pthread_t simulation, sender;
 	int rc;
 
 	parse_server_args(argc, argv, "p:t:c:r:b:s:", &cfg);
@@ -427,8 +528,9 @@ int main(int argc, char **argv)
 		return 1;
 	start_bots(cfg.bots, listen_fd, argv[0]);
 	if ((rc = spawn_thread(simulation_thread, &cfg,
-			       &simulation)) != 0)
-		errx(1, "simulation thread: %s", strerror(rc));
+			       &simulation)) != 0 ||
+	    (rc = spawn_thread(sender_thread, &cfg, &sender)) != 0)
+		errx(1, "simulation or sender thread: %s", strerror(rc));
 
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
 		log_line("connect from %s", peer);

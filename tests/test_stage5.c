@@ -197,6 +197,14 @@ START_TEST(hit_rule_is_overlapping_circles)
 	ck_assert(!game_bullet_path_hits(100, 100, 50, 130, 150, 130, 3));
 	ck_assert(!game_bullet_path_hits(100, 100, 0, 100, 70, 100, 3));
 	ck_assert(game_bullet_path_hits(100, 100, 90, 100, 90, 100, 3));
+	/* Round the ends of the path, either way along it (reach 15 + 3). */
+	ck_assert(game_bullet_path_hits(60, 10, 0, 0, 50, 0, 3));
+	ck_assert(game_bullet_path_hits(67, 0, 0, 0, 50, 0, 3));
+	ck_assert(game_bullet_path_hits(-17, 0, 50, 0, 0, 0, 3));
+	ck_assert(game_bullet_path_hits(0, -17.9, 50, 0, 0, 0, 3));
+	ck_assert(!game_bullet_path_hits(69, 0, 0, 0, 50, 0, 3));
+	ck_assert(!game_bullet_path_hits(62, 14, 0, 0, 50, 0, 3));
+	ck_assert(!game_bullet_path_hits(-10, -18, 50, 0, 0, 0, 3));
 	/* Items: touching is below 15 + 10. */
 	ck_assert(game_touches_item(0, 0, 24.9, 0));
 	ck_assert(!game_touches_item(0, 0, 25, 0));
@@ -982,7 +990,7 @@ START_TEST(histogram_percentiles)
 }
 END_TEST
 
-START_TEST(server_logs_its_tick_times)
+START_TEST(server_logs_its_tick_and_send_times)
 {
 	struct server s;
 
@@ -993,6 +1001,14 @@ START_TEST(server_logs_its_tick_times)
 	double secs, p50, p99;
 	ck_assert_int_eq(sscanf(strstr(log, "ticks: "),
 				"ticks: %ld in %lf s, p50 %lf ms, p99 %lf ms",
+				&ticks, &secs, &p50, &p99), 4);
+	ck_assert(ticks > 30 && secs >= 1 && p50 <= p99);
+	/* The sender thread's rounds, one a tick, are timed the same way. */
+	ck_assert(server_log_has(&s, "sends: ", 3 * WAIT_MS));
+	free(log);
+	log = server_log(&s);
+	ck_assert_int_eq(sscanf(strstr(log, "sends: "),
+				"sends: %ld in %lf s, p50 %lf ms, p99 %lf ms",
 				&ticks, &secs, &p50, &p99), 4);
 	ck_assert(ticks > 30 && secs >= 1 && p50 <= p99);
 	free(log);
@@ -1034,7 +1050,7 @@ Suite *stage5_suite(void)
 	tcase_add_test(server, a_player_who_stops_reading_is_dropped);
 	tcase_add_test(server, programs_keep_the_contract);
 	tcase_add_test(server, the_server_starts_its_bots);
-	tcase_add_test(server, server_logs_its_tick_times);
+	tcase_add_test(server, server_logs_its_tick_and_send_times);
 	tcase_add_test(server, bots_fight_while_a_watcher_sees_every_message_type);
 	tcase_set_timeout(protocol, 60);
 	tcase_set_timeout(world, 60);
