@@ -546,12 +546,15 @@ START_TEST(a_kill_is_seen_by_a_third_player)
 	char line[64];
 
 	server_start(&s, GAME_SERVER, "-t", "30", NULL);
-	int a = join(&s, 1, 100, 300);
+	/* x 10: items lie 40 px or more from the walls and are touched
+	 * within 25 px, so this shooter never picks one up: it keeps the GUN
+	 * whose shots the test sends. */
+	int a = join(&s, 1, 10, 300);
 	int b = join(&s, 2, 200, 300);
 	int c = join(&s, 3, 600, 100);
 	must_see(c, "SPAWN 1 ");
 	for (int shot = 0; shot < 10; shot++) {
-		snprintf(line, sizeof line, "FIRE 1 %d 121 300 400 0 5 10\n",
+		snprintf(line, sizeof line, "FIRE 1 %d 31 300 400 0 5 10\n",
 			 shot);
 		ck_assert(send_str(a, line));
 		snprintf(line, sizeof line, "HIT 1 2 %d %d", shot, 90 - 10 * shot);
@@ -619,7 +622,7 @@ START_TEST(cheats_are_refused)
 	char line[256];
 
 	server_start(&s, GAME_SERVER, "-t", "30", NULL);
-	int a = join(&s, 1, 100, 300);
+	int a = join(&s, 1, 10, 300); /* out of items' reach */
 	int b = join(&s, 2, 400, 300);
 	drain(b, 200);
 	/* Each refused line is followed by a good one from the same client:
@@ -628,21 +631,21 @@ START_TEST(cheats_are_refused)
 	ck_assert(send_str(a, "POS 2 100 300 0 0 0 0\n"
 			      "FIRE 2 0 100 300 400 0 5 10\n"
 			      "SPAWN 2 100 300 100\n"
-			      "POS 1 101 300 0 0 0 0\n"));
-	ck_assert_str_eq(next_line(b, line, sizeof line), "POS 1 101 300 0 0 0 0");
+			      "POS 1 11 300 0 0 0 0\n"));
+	ck_assert_str_eq(next_line(b, line, sizeof line), "POS 1 11 300 0 0 0 0");
 	/* Over-damage, the wrong radius, a bullet from afar: */
-	ck_assert(send_str(a, "FIRE 1 1 101 300 400 0 5 100\n"
-			      "FIRE 1 2 101 300 400 0 50 10\n"
+	ck_assert(send_str(a, "FIRE 1 1 11 300 400 0 5 100\n"
+			      "FIRE 1 2 11 300 400 0 50 10\n"
 			      "FIRE 1 3 300 300 400 0 5 10\n"
-			      "POS 1 102 300 0 0 0 0\n"));
-	ck_assert_str_eq(next_line(b, line, sizeof line), "POS 1 102 300 0 0 0 0");
+			      "POS 1 12 300 0 0 0 0\n"));
+	ck_assert_str_eq(next_line(b, line, sizeof line), "POS 1 12 300 0 0 0 0");
 	/* Over-rate: the second shot right after the first. */
-	ck_assert(send_str(a, "FIRE 1 4 101 300 0 400 5 10\n"
-			      "FIRE 1 5 101 300 0 400 5 10\n"
-			      "POS 1 103 300 0 0 0 0\n"));
+	ck_assert(send_str(a, "FIRE 1 4 11 300 0 400 5 10\n"
+			      "FIRE 1 5 11 300 0 400 5 10\n"
+			      "POS 1 13 300 0 0 0 0\n"));
 	ck_assert_str_eq(next_line(b, line, sizeof line),
-			 "FIRE 1 4 101 300 0 400 5 10");
-	ck_assert_str_eq(next_line(b, line, sizeof line), "POS 1 103 300 0 0 0 0");
+			 "FIRE 1 4 11 300 0 400 5 10");
+	ck_assert_str_eq(next_line(b, line, sizeof line), "POS 1 13 300 0 0 0 0");
 	/* Another connection can take neither a live id nor one it lacks. */
 	int c = server_connect(&s);
 	ck_assert(send_str(c, "SPAWN 1 500 500 100\nPOS 4 1 1 0 0 0 0\n"
@@ -661,11 +664,11 @@ START_TEST(the_dead_wait_ten_seconds)
 	char line[64];
 
 	server_start(&s, GAME_SERVER, "-t", "30", NULL);
-	int a = join(&s, 1, 100, 300);
+	int a = join(&s, 1, 10, 300); /* out of items' reach */
 	int b = join(&s, 2, 200, 300);
 	int c = join(&s, 3, 600, 100);
 	for (int shot = 0; shot < 10; shot++) {
-		snprintf(line, sizeof line, "FIRE 1 %d 121 300 400 0 5 10\n",
+		snprintf(line, sizeof line, "FIRE 1 %d 31 300 400 0 5 10\n",
 			 shot);
 		ck_assert(send_str(a, line));
 		usleep(260 * 1000);
