@@ -127,6 +127,14 @@ int server_connect(const struct server *s)
 	return fd;
 }
 
+void close_with_reset(int fd)
+{
+	struct linger now = { .l_onoff = 1, .l_linger = 0 };
+
+	ck_assert(setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now) == 0);
+	close(fd);
+}
+
 bool send_bytes(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

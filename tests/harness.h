@@ -44,6 +44,8 @@ int server_connect(const struct server *s);
 
 /* Send all of buf.  False if the connection failed. */
 bool send_bytes(int fd, const void *buf, size_t len);
+/* close() that sends a reset instead of a polite FIN. */
+void close_with_reset(int fd);
 bool send_str(int fd, const char *text);
 
 /* Receive one line (without '\n') into buf within timeout_ms.  Returns buf,

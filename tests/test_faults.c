@@ -118,15 +118,6 @@ static void finish(struct server *s, int i)
 
 /* ---- The faults ----------------------------------------------------------- */
 
-/* close() that sends a reset instead of a polite FIN. */
-static void reset(int fd)
-{
-	struct linger now = { .l_onoff = 1, .l_linger = 0 };
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
-	close(fd);
-}
-
 START_TEST(resets_mid_line)
 {
 	struct server s;
@@ -135,7 +126,7 @@ START_TEST(resets_mid_line)
 	for (int k = 0; k < 20; k++) {
 		int fd = server_connect(&s);
 		send_str(fd, k % 2 ? "half a li" : "SPAWN 5 1");
-		reset(fd);
+		close_with_reset(fd);
 	}
 	finish(&s, _i);
 }
@@ -202,7 +193,7 @@ START_TEST(a_flood_of_connects)
 	for (int k = 0; k < 300; k++) {
 		int fd = server_connect(&s);
 		if (k % 3 == 0)
-			reset(fd);
+			close_with_reset(fd);
 		else
 			close(fd);
 	}
@@ -261,7 +252,7 @@ static void some_fault(const struct server *s, int turn, int *slow)
 	case 0: /* a reset mid-line */
 		fd = server_connect(s);
 		send_str(fd, "half a li");
-		reset(fd);
+		close_with_reset(fd);
 		break;
 	case 1: /* a half line left hanging; the previous one goes */
 		if (*slow >= 0)
@@ -279,7 +270,7 @@ static void some_fault(const struct server *s, int turn, int *slow)
 	default: /* a burst of connects */
 		for (int k = 0; k < 10; k++) {
 			fd = server_connect(s);
-			reset(fd);
+			close_with_reset(fd);
 		}
 	}
 }

@@ -799,6 +799,56 @@ static bool discard(int fd)
 	return n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
 }
 
+#define MOVERS 4
+#define COMERS 200
+
+/* The sender thread sends to a client without the lock; the client's own
+ * thread must not free it meanwhile.  So: players who join and leave at
+ * once (half of them with a reset), each while lines for it are queued,
+ * because movers keep moving.  The sanitizers watch the server; the test
+ * checks it still serves everyone. */
+START_TEST(players_come_and_go_while_lines_fly)
+{
+	struct server s;
+	int movers[MOVERS];
+	char line[64];
+
+	server_start(&s, GAME_SERVER, "-t", "30", NULL);
+	for (int i = 0; i < MOVERS; i++)
+		movers[i] = join(&s, 1 + i, 100 + 50 * i, 100);
+	for (int round = 0; round < COMERS; round++) {
+		int comer = join(&s, 100 + round, 400, 300);
+		for (int i = 0; i < MOVERS; i++) {
+			snprintf(line, sizeof line, "POS %d %d 100 0 0 0 0\n",
+				 1 + i, 100 + 50 * i + round % 2);
+			ck_assert(send_str(movers[i], line));
+			ck_assert(discard(movers[i]));
+		}
+		if (round % 2)
+			close_with_reset(comer);
+		else
+			close(comer);
+	}
+	/* Every comer's thread ended, and the movers are still served. */
+	char *log = NULL;
+	for (int waited = 0; waited < WAIT_MS; waited += 50) {
+		free(log);
+		log = server_log(&s);
+		if (count_in(log, "disconnect from") >= COMERS)
+			break;
+		usleep(50 * 1000);
+	}
+	ck_assert_int_eq(count_in(log, "disconnect from"), COMERS);
+	free(log);
+	drain(movers[1], 200);
+	ck_assert(send_str(movers[0], "POS 1 120 100 0 0 0 0\n"));
+	must_see(movers[1], "POS 1 120 100 0 0 0 0");
+	for (int i = 0; i < MOVERS; i++)
+		close(movers[i]);
+	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
 START_TEST(a_player_who_stops_reading_is_dropped)
 {
 	struct server s;
@@ -1051,6 +1101,7 @@ Suite *stage5_suite(void)
 	tcase_add_test(server, a_full_server_says_so);
 	tcase_add_test(server, a_hundred_bots);
 	tcase_add_test(server, a_player_who_stops_reading_is_dropped);
+	tcase_add_test(server, players_come_and_go_while_lines_fly);
 	tcase_add_test(server, programs_keep_the_contract);
 	tcase_add_test(server, the_server_starts_its_bots);
 	tcase_add_test(server, server_logs_its_tick_and_send_times);
