@@ -252,7 +252,7 @@ static void finish_outboxes_locked(struct client **batch, int n)
 static void *sender_thread(void *arg)
 {
 	const struct server_config *cfg = arg;
-	static struct client *batch[GAME_MAX_PLAYERS];
+	struct client *batch[GAME_MAX_PLAYERS];
 	struct timing sends = { .what = "sends", .since = now_seconds() };
 	long ticks_sent = 0;
 
