@@ -419,6 +419,7 @@ bool game_bullet_path_hits(double px, double py, double x0, double y0,
 	if (px < fmin(x0, x1) - reach || px > fmax(x0, x1) + reach ||
 	    py < fmin(y0, y1) - reach || py > fmax(y0, y1) + reach)
 		return false;
+
 	/* The point of the path nearest the player: project the player's
 	 * centre on the segment, then keep the projection on the segment. */
 	if (length2 > 0)

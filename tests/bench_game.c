@@ -1,8 +1,8 @@
 /*
  * bench_game.c - stage 5's game server with 16, 64 and 256 bots (game_bot,
  * all in one process) fighting for a few seconds.  The server logs its tick
- * and send times every second (-s 1); the bots time the relay of their own
- * POS lines to each other.  The goal is about one core, so the server gets
+ * and send times over the run (-s as long as the run); the bots time the
+ * relay of their own POS lines to each other.  The goal is about one core, so the server gets
  * one CPU to itself and the bots the others (when there are others).
  */
 #define _GNU_SOURCE
@@ -118,7 +118,6 @@ static struct game_result run_case(int bots, double seconds)
 	struct game_result r = { 0 };
 	struct measured m;
 	double cpu_s;
-
 	cpu_set_t server_cpus = cpus(true), bot_cpus = cpus(false), ours;
 
 	snprintf(report_every, sizeof report_every, "%.0f", seconds);
