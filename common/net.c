@@ -251,7 +251,7 @@ static int accept_with_reserve(int listen_fd, struct sockaddr_storage *addr,
 	int fd = accept(listen_fd, (struct sockaddr *)addr, len);
 	keep_a_reserve();
 	if (fd >= 0 && reserve_fd < 0) {
-		send_text(fd, "sorry, the server is full: try again later\n");
+		send_text(fd, SERVER_FULL_LINE);
 		close(fd);
 		return -1;
 	}

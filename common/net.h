@@ -62,10 +62,13 @@ void stop_on_signals(void);
  * "listening on 0.0.0.0:PORT" with the real port.  Returns -1 on error. */
 int listen_on(int port);
 
+/* What every server tells a client it cannot take, before closing. */
+#define SERVER_FULL_LINE "sorry, the server is full: try again later\n"
+
 /* Wait for the next client.  Returns its socket and writes its address to
  * `peer`, or returns -1 on an error that retrying cannot fix.  When the
- * process is out of descriptors, waiting clients get one line, "sorry, the
- * server is full: try again later", and are closed. */
+ * process is out of descriptors, waiting clients get SERVER_FULL_LINE and
+ * are closed. */
 int accept_client(int listen_fd, char peer[PEER_NAME_LEN]);
 
 /* Connect to host:port (IPv4 or IPv6, whatever getaddrinfo finds).

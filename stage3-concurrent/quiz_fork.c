@@ -63,7 +63,7 @@ static void serve_in_process(int fd, const char *peer, int listen_fd)
 		child_process(fd, peer, listen_fd, parent);
 	if (pid < 0) {
 		warn("refusing %s: fork", peer);
-		send_text(fd, "sorry, the server is full: try again later\n");
+		send_text(fd, SERVER_FULL_LINE);
 	}
 	close(fd); /* the child has its own copy */
 	/* end of exercise */

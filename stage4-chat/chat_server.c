@@ -275,7 +275,7 @@ static void *client_thread(void *arg)
 static void refuse(int fd, const char *peer)
 {
 	warnx("refusing %s: server full", peer);
-	send_text(fd, "sorry, the server is full: try again later\n");
+	send_text(fd, SERVER_FULL_LINE);
 	close(fd);
 }
 

@@ -407,7 +407,7 @@ static int spawn_thread(void *(*run)(void *), void *arg, pthread_t *joinable)
 static void refuse(int fd, const char *peer, const char *why)
 {
 	log_line("refusing %s: %s", peer, why);
-	send_text(fd, "sorry, the server is full: try again later\n");
+	send_text(fd, SERVER_FULL_LINE);
 	close(fd);
 }
 
