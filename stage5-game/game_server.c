@@ -103,17 +103,15 @@ struct timing {
 static void record_timing(struct timing *t, double started, double done,
 			  int report_every)
 {
-	double now = now_seconds();
-
 	game_histogram_add(&t->times, (done - started) * 1000);
-	if (report_every <= 0 || now - t->since < report_every)
+	if (report_every <= 0 || done - t->since < report_every)
 		return;
 	log_line("%s: %ld in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-		 t->what, t->times.total, now - t->since,
+		 t->what, t->times.total, done - t->since,
 		 game_histogram_percentile(&t->times, 50),
 		 game_histogram_percentile(&t->times, 99), t->times.worst_ms);
 	memset(&t->times, 0, sizeof t->times);
-	t->since = now;
+	t->since = done;
 }
 
 /* ---- Queueing: outboxes, filled under the lock ---------------------------- */

@@ -2,8 +2,9 @@
  * bench_game.c - stage 5's game server with 16, 64 and 256 bots (game_bot,
  * all in one process) fighting for a few seconds.  The server logs its tick
  * and send times over the run (-s as long as the run); the bots time the
- * relay of their own POS lines to each other.  The goal is about one core, so the server gets
- * one CPU to itself and the bots the others (when there are others).
+ * relay of their own POS lines to each other.  The goal is about one core,
+ * so the server gets one CPU to itself and the bots the others (when there
+ * are others).
  */
 #define _GNU_SOURCE
 #include "bench.h"
