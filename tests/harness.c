@@ -30,18 +30,33 @@ static int ms_until(long long deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-bool server_log_has(const struct server *s, const char *text, int timeout_ms)
+int server_log_count(const struct server *s, const char *text)
+{
+	char *log = server_log(s);
+	int n = 0;
+
+	for (char *p = log; p && (p = strstr(p, text)); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+bool server_log_reaches(const struct server *s, const char *text, int count,
+			int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 
 	for (;;) {
-		char *log = server_log(s);
-		bool found = log && strstr(log, text);
-		free(log);
-		if (found || now_ms() >= deadline)
-			return found;
+		bool reached = server_log_count(s, text) >= count;
+		if (reached || now_ms() >= deadline)
+			return reached;
 		usleep(10000);
 	}
+}
+
+bool server_log_has(const struct server *s, const char *text, int timeout_ms)
+{
+	return server_log_reaches(s, text, 1, timeout_ms);
 }
 
 static void start_limited(struct server *s, char **argv, int max_fds)

@@ -35,7 +35,13 @@ int server_stop(struct server *s);
  * once (SO_REUSEADDR). */
 void check_server_contract(const char *program);
 
-/* Whether the server's log contains `text`, waiting up to timeout_ms. */
+/* How many times `text` is in the server's log now. */
+int server_log_count(const struct server *s, const char *text);
+
+/* Whether the server's log contains `text` at least `count` times,
+ * waiting up to timeout_ms; server_log_has() is the count of 1. */
+bool server_log_reaches(const struct server *s, const char *text, int count,
+			int timeout_ms);
 bool server_log_has(const struct server *s, const char *text, int timeout_ms);
 
 /* A TCP connection to the server on 127.0.0.1.  Fails the test if it

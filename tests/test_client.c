@@ -846,24 +846,6 @@ static bool our_lines_were_understood(const struct server *s)
 	return lines > 0 && malformed == 0;
 }
 
-/* Whether the server logs `count` connects within WAIT_MS. */
-static bool wait_for_connects(const struct server *s, int count)
-{
-	long long deadline = now_ms() + WAIT_MS;
-	int seen = 0;
-
-	while (seen < count && now_ms() < deadline) {
-		char *log = server_log(s);
-		seen = 0;
-		for (char *at = log; at && (at = strstr(at, "connect from"));
-		     at++)
-			seen += at == log || at[-1] != 's'; /* "disconnect" */
-		free(log);
-		usleep(20000);
-	}
-	return seen >= count;
-}
-
 START_TEST(client_plays_against_the_server_and_its_bots)
 {
 	struct server s;
@@ -875,7 +857,7 @@ START_TEST(client_plays_against_the_server_and_its_bots)
 	close(temp_file(shot));
 	server_start(&s, GAME_SERVER, "-t", "2", "-b", "3", NULL);
 	/* The bots are in when the server has logged their three connects. */
-	ck_assert_msg(wait_for_connects(&s, 3), "the bots did not connect");
+	ck_assert_msg(server_log_reaches(&s, ": connect from", 3, WAIT_MS), "the bots did not connect");
 	char *argv[] = { GAME_CLIENT, "--autopilot", "--frames", "150",
 			 "--screenshot", shot, "127.0.0.1", s.port_text, NULL };
 	client_start(&run, argv);

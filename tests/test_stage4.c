@@ -335,18 +335,6 @@ static void enter_all(struct server *s, struct user *users, int n)
 	}
 }
 
-/* How many times `text` is in the server's log. */
-static int log_count(const struct server *s, const char *text)
-{
-	char *log = server_log(s);
-	int n = 0;
-
-	for (char *p = log; p && (p = strstr(p, text)); p++)
-		n++;
-	free(log);
-	return n;
-}
-
 /* Stop the server once every user who hung up is gone (both of its
  * threads ended), so that nothing is cut short by the exit; it must stop
  * cleanly. */
@@ -355,8 +343,8 @@ static void stop_chat(struct server *s)
 	long long deadline = now_ms() + WAIT_MS;
 	bool gone;
 
-	while (!(gone = log_count(s, "disconnect from") >=
-			log_count(s, ": connect from") - log_count(s, "refusing")) &&
+	while (!(gone = server_log_count(s, "disconnect from") >=
+			server_log_count(s, ": connect from") - server_log_count(s, "refusing")) &&
 	       now_ms() < deadline)
 		usleep(20 * 1000);
 	ck_assert_msg(gone, "users still connected after they hung up");

@@ -830,16 +830,8 @@ START_TEST(players_come_and_go_while_lines_fly)
 			close(comer);
 	}
 	/* Every comer's thread ended, and the movers are still served. */
-	char *log = NULL;
-	for (int waited = 0; waited < WAIT_MS; waited += 50) {
-		free(log);
-		log = server_log(&s);
-		if (count_in(log, "disconnect from") >= COMERS)
-			break;
-		usleep(50 * 1000);
-	}
-	ck_assert_int_eq(count_in(log, "disconnect from"), COMERS);
-	free(log);
+	ck_assert(server_log_reaches(&s, "disconnect from", COMERS, WAIT_MS));
+	ck_assert_int_eq(server_log_count(&s, "disconnect from"), COMERS);
 	drain(movers[1], 200);
 	ck_assert(send_str(movers[0], "POS 1 120 100 0 0 0 0\n"));
 	must_see(movers[1], "POS 1 120 100 0 0 0 0");
@@ -1043,28 +1035,34 @@ START_TEST(histogram_percentiles)
 }
 END_TEST
 
+/* The server's "what: N in T s, p50 ... ms, p99 ... ms" line, after -s 1:
+ * one a tick, so more than 30 in a second. */
+static void check_timing_line(const struct server *s, const char *what)
+{
+	char prefix[16], format[80];
+	long count;
+	double secs, p50, p99;
+
+	snprintf(prefix, sizeof prefix, "%s: ", what);
+	snprintf(format, sizeof format,
+		 "%s%%ld in %%lf s, p50 %%lf ms, p99 %%lf ms", prefix);
+	ck_assert_msg(server_log_has(s, prefix, 3 * WAIT_MS), "no %s line",
+		      what);
+	char *log = server_log(s);
+	ck_assert_int_eq(sscanf(strstr(log, prefix), format, &count, &secs,
+				&p50, &p99), 4);
+	free(log);
+	ck_assert(count > 30 && secs >= 1 && p50 <= p99);
+}
+
 START_TEST(server_logs_its_tick_and_send_times)
 {
 	struct server s;
 
 	server_start(&s, "stage5-game/game_server", "-s", "1", NULL);
-	ck_assert(server_log_has(&s, "ticks: ", 3 * WAIT_MS));
-	char *log = server_log(&s);
-	long ticks;
-	double secs, p50, p99;
-	ck_assert_int_eq(sscanf(strstr(log, "ticks: "),
-				"ticks: %ld in %lf s, p50 %lf ms, p99 %lf ms",
-				&ticks, &secs, &p50, &p99), 4);
-	ck_assert(ticks > 30 && secs >= 1 && p50 <= p99);
+	check_timing_line(&s, "ticks");
 	/* The sender thread's rounds, one a tick, are timed the same way. */
-	ck_assert(server_log_has(&s, "sends: ", 3 * WAIT_MS));
-	free(log);
-	log = server_log(&s);
-	ck_assert_int_eq(sscanf(strstr(log, "sends: "),
-				"sends: %ld in %lf s, p50 %lf ms, p99 %lf ms",
-				&ticks, &secs, &p50, &p99), 4);
-	ck_assert(ticks > 30 && secs >= 1 && p50 <= p99);
-	free(log);
+	check_timing_line(&s, "sends");
 	ck_assert_int_eq(server_stop(&s), 0);
 }
 END_TEST
