@@ -21,36 +21,56 @@
 
 /* ---- Command line --------------------------------------------------- */
 
-struct flag_help {
-	char flag;
-	const char *text;
+/* The flags of struct server_config; find_flag() fills in `value`. */
+static const struct server_flag shared_flags[] = {
+	{ 'p', "-p PORT     port to listen on (0 picks a free one)",
+	  NULL, 0, 65535 },
+	{ 't', "-t SECONDS  drop a client silent this long (0: never)",
+	  NULL, 0, 100000 },
+	{ 'w', "-w N        worker processes forked up front", NULL, 1, 100000 },
+	{ 'c', "-c N        clients served at once", NULL, 1, 100000 },
 };
+#define SHARED_COUNT (sizeof shared_flags / sizeof shared_flags[0])
 
-static const struct flag_help flag_help[] = {
-	{ 'p', "-p PORT     port to listen on (0 picks a free one)" },
-	{ 't', "-t SECONDS  drop a client silent this long (0: never)" },
-	{ 'w', "-w N        worker processes forked up front" },
-	{ 'c', "-c N        clients served at once" },
-	{ 'r', "-r HZ       simulation ticks per second" },
-	{ 'b', "-b N        computer-controlled players to start" },
-	{ 's', "-s SECONDS  log statistics this often (0: never)" },
-};
-
-static void usage(FILE *to, const char *flags, const struct server_config *cfg)
+/* The shared flag `flag` with its place in cfg, or one of the server's
+ * own; NULL if it is neither. */
+static const struct server_flag *find_flag(int flag, struct server_config *cfg,
+					   const struct server_flag *more,
+					   size_t count, struct server_flag *out)
 {
-	const int defaults[] = { cfg->port, cfg->idle_timeout, cfg->workers,
-				 cfg->max_clients, cfg->tick_hz, cfg->bots,
-				 cfg->stats_every };
+	int *targets[SHARED_COUNT] = { &cfg->port, &cfg->idle_timeout,
+				       &cfg->workers, &cfg->max_clients };
+
+	for (size_t i = 0; i < SHARED_COUNT; i++) {
+		if (shared_flags[i].flag == flag) {
+			*out = shared_flags[i];
+			out->value = targets[i];
+			return out;
+		}
+	}
+	for (size_t i = 0; i < count; i++)
+		if (more[i].flag == flag)
+			return &more[i];
+	return NULL;
+}
+
+static void usage(FILE *to, const char *flags, struct server_config *cfg,
+		  const struct server_flag *more, size_t count)
+{
+	struct server_flag f;
 
 	fprintf(to, "usage: %s [-h]", program_invocation_short_name);
-	for (size_t i = 0; i < sizeof flag_help / sizeof flag_help[0]; i++)
-		if (strchr(flags, flag_help[i].flag))
-			fprintf(to, " [-%c N]", flag_help[i].flag);
+	for (const char *c = flags; *c; c++)
+		if (*c != ':')
+			fprintf(to, " [-%c N]", *c);
 	fprintf(to, "\n  -h          print this help\n");
-	for (size_t i = 0; i < sizeof flag_help / sizeof flag_help[0]; i++)
-		if (strchr(flags, flag_help[i].flag))
-			fprintf(to, "  %s (default %d)\n", flag_help[i].text,
-				defaults[i]);
+	for (const char *c = flags; *c; c++) {
+		const struct server_flag *found =
+			*c == ':' ? NULL : find_flag(*c, cfg, more, count, &f);
+		if (found)
+			fprintf(to, "  %s (default %d)\n", found->help,
+				*found->value);
+	}
 }
 
 /* A whole decimal number in [min, max], or -1. */
@@ -65,48 +85,42 @@ static long parse_number(const char *text, long min, long max)
 	return n;
 }
 
-static int *flag_target(struct server_config *cfg, int flag)
-{
-	switch (flag) {
-	case 'p': return &cfg->port;
-	case 't': return &cfg->idle_timeout;
-	case 'w': return &cfg->workers;
-	case 'c': return &cfg->max_clients;
-	case 'r': return &cfg->tick_hz;
-	case 'b': return &cfg->bots;
-	case 's': return &cfg->stats_every;
-	default: return NULL;
-	}
-}
-
 void parse_server_args(int argc, char **argv, const char *flags,
 		       struct server_config *cfg)
 {
+	parse_server_args_more(argc, argv, flags, cfg, NULL, 0);
+}
+
+void parse_server_args_more(int argc, char **argv, const char *flags,
+			    struct server_config *cfg,
+			    const struct server_flag *more, size_t count)
+{
 	char optstring[32];
+	struct server_flag f;
 	int opt;
 
 	snprintf(optstring, sizeof optstring, ":h%s", flags);
 	while ((opt = getopt(argc, argv, optstring)) != -1) {
 		if (opt == 'h') {
-			usage(stdout, flags, cfg);
+			usage(stdout, flags, cfg, more, count);
 			exit(0);
 		}
-		int *target = flag_target(cfg, opt);
-		long max = opt == 'p' ? 65535 : 100000;
-		long min = strchr("ptbs", opt) ? 0 : 1;
-		long value = target ? parse_number(optarg, min, max) : -1;
+		const struct server_flag *found =
+			find_flag(opt, cfg, more, count, &f);
+		long value = found ? parse_number(optarg, found->min,
+						  found->max) : -1;
 		if (value < 0) {
-			if (target)
+			if (found)
 				fprintf(stderr, "%s: bad value for -%c: %s\n",
 					program_invocation_short_name, opt,
 					optarg);
-			usage(stderr, flags, cfg);
+			usage(stderr, flags, cfg, more, count);
 			exit(2);
 		}
-		*target = (int)value;
+		*found->value = (int)value;
 	}
 	if (optind < argc) {
-		usage(stderr, flags, cfg);
+		usage(stderr, flags, cfg, more, count);
 		exit(2);
 	}
 }

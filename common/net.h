@@ -22,9 +22,6 @@ struct server_config {
 	int idle_timeout; /* -t SECONDS: drop a client that stays silent */
 	int workers;      /* -w N: pre-forked worker processes */
 	int max_clients;  /* -c N: clients served at once */
-	int tick_hz;      /* -r HZ: simulation ticks per second */
-	int bots;         /* -b N: computer-controlled players to start */
-	int stats_every;  /* -s SECONDS: log statistics this often */
 };
 
 /* Parse argv for the flags listed in `flags` (getopt style, e.g. "p:t:").
@@ -32,6 +29,21 @@ struct server_config {
  * to stderr and exits 2. */
 void parse_server_args(int argc, char **argv, const char *flags,
 		       struct server_config *cfg);
+
+/* A numeric flag of one server's own, beyond those of server_config
+ * (stage 5's tick rate, say): its letter, its line in the usage text, and
+ * where its value goes (holding the default beforehand). */
+struct server_flag {
+	char flag;
+	const char *help; /* e.g. "-r HZ       simulation ticks per second" */
+	int *value;
+	int min, max;
+};
+
+/* parse_server_args(), plus `count` flags of the server's own. */
+void parse_server_args_more(int argc, char **argv, const char *flags,
+			    struct server_config *cfg,
+			    const struct server_flag *more, size_t count);
 
 /* What a client takes from its command line: "[HOST] [PORT] [MORE...]". */
 struct client_config {

@@ -69,6 +69,13 @@ static pthread_cond_t sends_done = PTHREAD_COND_INITIALIZER;
 /* Set once by main() before any thread starts, only read afterwards. */
 static int idle_timeout;
 
+/* The flags only this server has, beside common/'s -p -t -c. */
+struct game_options {
+	int tick_hz;     /* -r HZ: simulation ticks per second */
+	int bots;        /* -b N: computer-controlled players to start */
+	int stats_every; /* -s SECONDS: log tick and send times this often */
+};
+
 /* warnx() writes a line in pieces; holding stderr's lock keeps the line
  * whole when several threads log at once. */
 __attribute__((format(printf, 1, 2)))
@@ -160,8 +167,8 @@ static void sleep_until(double when)
 
 static void *simulation_thread(void *arg)
 {
-	const struct server_config *cfg = arg;
-	double period = 1.0 / cfg->tick_hz;
+	const struct game_options *opt = arg;
+	double period = 1.0 / opt->tick_hz;
 	double next = now_seconds();
 	struct timing ticks = { .what = "ticks", .since = next };
 
@@ -179,7 +186,7 @@ static void *simulation_thread(void *arg)
 		 * the processor after that delays nothing. */
 		double done = now_seconds();
 		pthread_mutex_unlock(&world_lock);
-		record_timing(&ticks, started, done, cfg->stats_every);
+		record_timing(&ticks, started, done, opt->stats_every);
 		/* More than a tick late (a busy machine)?  Carry on from
 		 * now rather than run a burst of ticks to catch up. */
 		if (started - next > period)
@@ -249,7 +256,7 @@ static void finish_outboxes_locked(struct client **batch, int n)
 
 static void *sender_thread(void *arg)
 {
-	const struct server_config *cfg = arg;
+	const struct game_options *opt = arg;
 	struct client *batch[GAME_MAX_PLAYERS];
 	struct timing sends = { .what = "sends", .since = now_seconds() };
 	long ticks_sent = 0;
@@ -265,7 +272,7 @@ static void *sender_thread(void *arg)
 		double started = now_seconds();
 		for (int i = 0; i < n; i++)
 			send_outbox(batch[i]);
-		record_timing(&sends, started, now_seconds(), cfg->stats_every);
+		record_timing(&sends, started, now_seconds(), opt->stats_every);
 		pthread_mutex_lock(&world_lock);
 		finish_outboxes_locked(batch, n);
 	}
@@ -508,14 +515,24 @@ static void start_bots(int bots, int listen_fd, const char *argv0)
 int main(int argc, char **argv)
 {
 	struct server_config cfg = { .port = 10005, .idle_timeout = 60,
-				     .max_clients = 256, .tick_hz = 60,
-				     .stats_every = 60 };
+				     .max_clients = 256 };
+	struct game_options opt = { .tick_hz = 60, .bots = 0,
+				    .stats_every = 60 };
+	const struct server_flag game_flags[] = {
+		{ 'r', "-r HZ       simulation ticks per second",
+		  &opt.tick_hz, 1, 100000 },
+		{ 'b', "-b N        computer-controlled players to start",
+		  &opt.bots, 0, 100000 },
+		{ 's', "-s SECONDS  log statistics this often (0: never)",
+		  &opt.stats_every, 0, 100000 },
+	};
 	char peer[PEER_NAME_LEN];
 	int listen_fd, client_fd;
 	pthread_t simulation, sender;
 	int rc;
 
-	parse_server_args(argc, argv, "p:t:c:r:b:s:", &cfg);
+	parse_server_args_more(argc, argv, "p:t:c:r:b:s:", &cfg, game_flags,
+			       sizeof game_flags / sizeof game_flags[0]);
 	if (cfg.max_clients > GAME_MAX_PLAYERS) {
 		warnx("-c %d: the world has room for %d", cfg.max_clients,
 		      GAME_MAX_PLAYERS);
@@ -528,10 +545,10 @@ int main(int argc, char **argv)
 	listen_fd = listen_on(cfg.port);
 	if (listen_fd < 0)
 		return 1;
-	start_bots(cfg.bots, listen_fd, argv[0]);
-	if ((rc = spawn_thread(simulation_thread, &cfg,
+	start_bots(opt.bots, listen_fd, argv[0]);
+	if ((rc = spawn_thread(simulation_thread, &opt,
 			       &simulation)) != 0 ||
-	    (rc = spawn_thread(sender_thread, &cfg, &sender)) != 0)
+	    (rc = spawn_thread(sender_thread, &opt, &sender)) != 0)
 		errx(1, "simulation or sender thread: %s", strerror(rc));
 
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
