@@ -90,6 +90,13 @@ tests/stagecheck: tests/stagecheck.o tests/stagecheck_echo.o \
 tests/stagecheck: LDLIBS += -lm
 TEST_SUITES += tests/test_stagecheck.o
 
+# ---- reporting to the room --------------------------------------------------
+# room_post(): the learner's tools (stagecheck --room, ask) talk to the
+# instructor's tests/room_server with it; dial() connects with a time limit.
+ROOM_CLIENT = tests/room_client.o tests/dial.o
+TEST_SUITES += tests/test_room_client.o
+TEST_UNITS  += $(ROOM_CLIENT)
+
 # ---- tests -------------------------------------------------------------
 # One Check runner with a suite per file.  The Check flags are looked up
 # when the runner is built, after `make test` has installed Check.

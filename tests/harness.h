@@ -89,5 +89,6 @@ Suite *stage5_suite(void);
 Suite *client_suite(void);
 Suite *slides_suite(void);
 Suite *stagecheck_suite(void);
+Suite *room_client_suite(void);
 
 #endif
