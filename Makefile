@@ -47,10 +47,17 @@ TEST_UNITS  += stage4-chat/chat.o stage4-chat/outbox.o
 tests/test_stage4.o: CPPFLAGS += -Istage4-chat
 
 # ---- stage 5: game ---------------------------------------------------------
+# The lesson (what learners build): the server, its world, the protocol, in
+# stage5-game/.  Handed out: the bots (bots/) and the graphical client
+# (client/).  Every program is built in stage5-game/ itself.
 STAGE5 = stage5-game/game_server stage5-game/game_bot
 stage5-game/game_server: stage5-game/game_server.o stage5-game/game_world.o \
 			 stage5-game/game.o $(COMMON)
-stage5-game/game_bot: stage5-game/game_bot.o stage5-game/game.o $(COMMON)
+# play.c: how a computer aims and fires, for the bots and the autopilot.
+stage5-game/game_bot: stage5-game/bots/game_bot.o stage5-game/bots/play.o \
+		      stage5-game/game.o $(COMMON)
+stage5-game/bots/%.o stage5-game/client/%.o: CPPFLAGS += -Istage5-game \
+	-Istage5-game/bots
 # game.c uses the maths library (fmin, hypot...).
 $(STAGE5) tests/run_tests: LDLIBS += -lm
 TEST_SUITES += tests/test_stage5.o
@@ -60,21 +67,23 @@ tests/test_stage5.o: CPPFLAGS += -Istage5-game
 # ---- stage 5: the graphical client ------------------------------------------
 # Only where SDL2 and SDL2_ttf are installed (`make test` installs them);
 # elsewhere one line says what to install and the rest still builds.
-CLIENT_UNITS = stage5-game/client_state.o stage5-game/client_net.o \
+CLIENT_UNITS = stage5-game/client/client_state.o \
+	       stage5-game/client/client_net.o stage5-game/bots/play.o \
 	       stage5-game/game.o
 ifeq ($(shell pkg-config --exists sdl2 SDL2_ttf 2>/dev/null && echo yes),yes)
 STAGE5 += stage5-game/game_client
-stage5-game/game_client: stage5-game/game_client.o stage5-game/client_draw.o \
-			 $(CLIENT_UNITS) $(COMMON)
+stage5-game/game_client: stage5-game/client/game_client.o \
+			 stage5-game/client/client_draw.o $(CLIENT_UNITS) $(COMMON)
 stage5-game/game_client: LDLIBS += $(shell pkg-config --libs sdl2 SDL2_ttf) -lm
-stage5-game/game_client.o stage5-game/client_draw.o: \
+stage5-game/client/game_client.o stage5-game/client/client_draw.o: \
 	CPPFLAGS += $(shell pkg-config --cflags sdl2 SDL2_ttf)
 else
 $(info game_client skipped: install libsdl2-dev libsdl2-ttf-dev (make test does))
 endif
 TEST_SUITES += tests/test_client.o
 TEST_UNITS  += $(CLIENT_UNITS)
-tests/test_client.o: CPPFLAGS += -Istage5-game
+tests/test_client.o: CPPFLAGS += -Istage5-game -Istage5-game/client \
+	-Istage5-game/bots
 
 
 PROGRAMS = $(STAGE1) $(STAGE2) $(STAGE3) $(STAGE4) $(STAGE5)
@@ -278,10 +287,35 @@ HANDLER_3 = stage3-concurrent/quiz.c
 FROM ?= 2
 TO ?= 3
 
+# Stage 5's server shares little text with stage 4's, so a line-by-line
+# diff would be one long hunk.  FROM=4 TO=5 compares their skeletons (the
+# sections, the functions, where threads start), then the reader thread
+# (read_lines) of both, then the new simulation thread in full; FULL=1
+# gives the line-by-line diff anyway.
+SKELETON = grep -E '^(static |int |void |bool )|^/\* ---- |pthread_create\(|spawn_thread\(' $(1) | \
+	grep -v ';$$' | sed -e 's/[ -]*\*\/$$//' -e 's/[ -]*$$//' -e 's/ *{$$//'
+FUNCTION = awk '/^static [a-z *]*[ *]$(2)\(/,/^}/' $(1)
+
 diff:
 	@test -n "$(MAIN_$(FROM))" -a -n "$(MAIN_$(TO))" || \
 		{ echo "usage: make diff FROM=N TO=M (1..5, fork, prefork, thread)"; exit 2; }
+ifeq ($(FROM)$(TO)$(FULL),45)
+	@mkdir -p build/diff
+	@$(call SKELETON,$(MAIN_4)) > build/diff/4.txt
+	@$(call SKELETON,$(MAIN_5)) > build/diff/5.txt
+	@echo "# The skeletons: sections, functions, threads started"
+	@diff -u --label $(MAIN_4) --label $(MAIN_5) build/diff/4.txt build/diff/5.txt; true
+	@$(call FUNCTION,$(MAIN_4),read_lines) > build/diff/4.txt
+	@$(call FUNCTION,$(MAIN_5),read_lines) > build/diff/5.txt
+	@echo; echo "# The reader thread, one per client: read_lines()"
+	@diff -u --label $(MAIN_4) --label $(MAIN_5) build/diff/4.txt build/diff/5.txt; true
+	@echo; echo "# New: the simulation thread, which owns time"
+	@$(call FUNCTION,$(MAIN_5),sleep_until)
+	@echo; $(call FUNCTION,$(MAIN_5),simulation_thread)
+	@echo; echo "# Every line: make diff FROM=4 TO=5 FULL=1"
+else
 	@diff -u $(MAIN_$(FROM)) $(MAIN_$(TO)); true
+endif
 	@if [ -n "$(HANDLER_$(FROM))" ] && [ -n "$(HANDLER_$(TO))" ]; then \
 		diff -u $(HANDLER_$(FROM)) $(HANDLER_$(TO)) && \
 		echo "($(HANDLER_$(FROM)) and $(HANDLER_$(TO)) are the same)"; \
@@ -292,7 +326,7 @@ install: all
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin
 
 clean:
-	rm -f $(PROGRAMS) $(TEST_RUNNER) $(BENCH) */*.o */*.d
+	rm -f $(PROGRAMS) $(TEST_RUNNER) $(BENCH) */*.o */*.d */*/*.o */*/*.d
 	rm -rf build
 
--include $(wildcard */*.d)
+-include $(wildcard */*.d */*/*.d)

@@ -36,7 +36,8 @@ int game_weapon_by_name(const char *name)
 
 /* For each type: its name, and one letter per field after the name:
  * i = a player id (>= 1), n = a bullet or item id (>= 0), f = a number,
- * k = an item kind. */
+ * k = an item kind, t = a name.  The parser and the formatter both walk
+ * these letters. */
 static const struct {
 	const char *name;
 	const char *fields;
@@ -49,6 +50,7 @@ static const struct {
 	[GAME_PUTITEM] = { "PUTITEM", "nffk" },
 	[GAME_GETITEM] = { "GETITEM", "ink" },
 	[GAME_LEAVE]   = { "LEAVE",   "i" },
+	[GAME_NAME]    = { "NAME",    "it" },
 };
 
 #define MAX_FIELDS 8 /* FIRE has the most */
@@ -69,6 +71,7 @@ static const char *const result_texts[GAME_PARSE_RESULT_COUNT] = {
 	[GAME_ERR_BAD_NUMBER] = "not a number",
 	[GAME_ERR_OUT_OF_RANGE] = "number out of range",
 	[GAME_ERR_BAD_KIND] = "unknown item kind",
+	[GAME_ERR_BAD_NAME] = "not a name",
 };
 
 const char *game_parse_result_text(enum game_parse_result result)
@@ -130,14 +133,18 @@ static enum game_parse_result parse_field(char letter, const char *token,
 		kind = game_weapon_by_name(token);
 		*value = kind;
 		return kind < 0 ? GAME_ERR_BAD_KIND : GAME_OK;
+	case 't': /* the caller keeps the token itself */
+		*value = 0;
+		return game_name_problem(token) ? GAME_ERR_BAD_NAME : GAME_OK;
 	default:
 		return parse_number(token, value);
 	}
 }
 
-/* Copy the parsed values into the member of the union `type` names. */
+/* Copy the parsed values (and a name's text) into the member of the
+ * union `type` names. */
 static void fill_message(struct game_msg *out, enum game_msg_type type,
-			 const double *v)
+			 const double *v, const char *text)
 {
 	out->type = type;
 	switch (type) {
@@ -167,11 +174,63 @@ static void fill_message(struct game_msg *out, enum game_msg_type type,
 		out->getitem = (struct game_getitem){ (int)v[0], (int)v[1],
 						      (int)v[2] };
 		break;
+	case GAME_NAME:
+		out->name.id = (int)v[0];
+		snprintf(out->name.text, sizeof out->name.text, "%s", text);
+		break;
 	case GAME_LEAVE:
 	default:
 		out->leave = (struct game_leave){ (int)v[0] };
 		break;
 	}
+}
+
+/* The other way round, for the formatter: the fields of msg as numbers
+ * (ids and kinds too, exactly: they are small integers), and its text. */
+static const char *message_fields(const struct game_msg *m, double *v)
+{
+	switch (m->type) {
+	case GAME_SPAWN:
+		memcpy(v, (double[]){ m->spawn.id, m->spawn.x, m->spawn.y,
+				      m->spawn.hp }, 4 * sizeof *v);
+		break;
+	case GAME_POS:
+		memcpy(v, (double[]){ m->pos.id, m->pos.x, m->pos.y, m->pos.vx,
+				      m->pos.vy, m->pos.aimx, m->pos.aimy },
+		       7 * sizeof *v);
+		break;
+	case GAME_FIRE:
+		memcpy(v, (double[]){ m->fire.id, m->fire.bullet_id, m->fire.x,
+				      m->fire.y, m->fire.vx, m->fire.vy,
+				      m->fire.r, m->fire.dmg }, 8 * sizeof *v);
+		break;
+	case GAME_HIT:
+		memcpy(v, (double[]){ m->hit.atk_id, m->hit.def_id,
+				      m->hit.bullet_id, m->hit.hp },
+		       4 * sizeof *v);
+		break;
+	case GAME_KILL:
+		memcpy(v, (double[]){ m->kill.atk_id, m->kill.def_id },
+		       2 * sizeof *v);
+		break;
+	case GAME_PUTITEM:
+		memcpy(v, (double[]){ m->putitem.item_id, m->putitem.x,
+				      m->putitem.y, m->putitem.kind },
+		       4 * sizeof *v);
+		break;
+	case GAME_GETITEM:
+		memcpy(v, (double[]){ m->getitem.id, m->getitem.item_id,
+				      m->getitem.kind }, 3 * sizeof *v);
+		break;
+	case GAME_NAME:
+		v[0] = m->name.id;
+		return m->name.text;
+	case GAME_LEAVE:
+	default:
+		v[0] = m->leave.id;
+		break;
+	}
+	return NULL;
 }
 
 static int type_by_name(const char *name)
@@ -186,6 +245,7 @@ enum game_parse_result game_parse_message(const char *line,
 					  struct game_msg *out)
 {
 	char copy[GAME_LINE_MAX + 1], *save, *token;
+	const char *text = NULL;
 	double values[MAX_FIELDS];
 	size_t len = strnlen(line, GAME_LINE_MAX + 1);
 
@@ -208,11 +268,13 @@ enum game_parse_result game_parse_message(const char *line,
 						       &values[count]);
 		if (r != GAME_OK)
 			return r;
+		if (fields[count] == 't')
+			text = token;
 		count++;
 	}
 	if (count != strlen(fields))
 		return GAME_ERR_FIELD_COUNT;
-	fill_message(out, (enum game_msg_type)type, values);
+	fill_message(out, (enum game_msg_type)type, values, text);
 	return GAME_OK;
 }
 
@@ -238,19 +300,11 @@ static void put_text(struct line *l, const char *text)
 	l->len += n;
 }
 
-static struct line start_line(char *buf, size_t cap, enum game_msg_type type)
-{
-	struct line l = { .buf = buf, .cap = cap };
-
-	put_text(&l, msg_types[type].name);
-	return l;
-}
-
-static void put_int(struct line *l, int value)
+static void put_int(struct line *l, double value)
 {
 	char text[16];
 
-	snprintf(text, sizeof text, " %d", value);
+	snprintf(text, sizeof text, " %d", (int)value);
 	put_text(l, text);
 }
 
@@ -273,124 +327,118 @@ static void put_number(struct line *l, double value)
 	put_text(l, strcmp(text, " -0") == 0 ? " 0" : text);
 }
 
-static void put_kind(struct line *l, int kind)
+static void put_kind(struct line *l, double kind)
 {
 	if (kind < 0 || kind >= GAME_WEAPON_COUNT) {
 		l->overflow = true;
 		return;
 	}
 	put_text(l, " ");
-	put_text(l, game_weapons[kind].name);
+	put_text(l, game_weapons[(int)kind].name);
 }
 
-static int end_line(struct line *l)
+static void put_name(struct line *l, const char *name)
 {
-	put_text(l, "\n");
-	return l->overflow ? -1 : (int)l->len;
+	if (!name || game_name_problem(name)) {
+		l->overflow = true;
+		return;
+	}
+	put_text(l, " ");
+	put_text(l, name);
 }
 
-int game_format_spawn(char *buf, size_t cap, const struct game_spawn *m)
-{
-	struct line l = start_line(buf, cap, GAME_SPAWN);
-
-	put_int(&l, m->id);
-	put_number(&l, m->x);
-	put_number(&l, m->y);
-	put_number(&l, m->hp);
-	return end_line(&l);
-}
-
-int game_format_pos(char *buf, size_t cap, const struct game_pos *m)
-{
-	struct line l = start_line(buf, cap, GAME_POS);
-
-	put_int(&l, m->id);
-	put_number(&l, m->x);
-	put_number(&l, m->y);
-	put_number(&l, m->vx);
-	put_number(&l, m->vy);
-	put_number(&l, m->aimx);
-	put_number(&l, m->aimy);
-	return end_line(&l);
-}
-
-int game_format_fire(char *buf, size_t cap, const struct game_fire *m)
-{
-	struct line l = start_line(buf, cap, GAME_FIRE);
-
-	put_int(&l, m->id);
-	put_int(&l, m->bullet_id);
-	put_number(&l, m->x);
-	put_number(&l, m->y);
-	put_number(&l, m->vx);
-	put_number(&l, m->vy);
-	put_number(&l, m->r);
-	put_number(&l, m->dmg);
-	return end_line(&l);
-}
-
-int game_format_hit(char *buf, size_t cap, const struct game_hit *m)
-{
-	struct line l = start_line(buf, cap, GAME_HIT);
-
-	put_int(&l, m->atk_id);
-	put_int(&l, m->def_id);
-	put_int(&l, m->bullet_id);
-	put_number(&l, m->hp);
-	return end_line(&l);
-}
-
-int game_format_kill(char *buf, size_t cap, const struct game_kill *m)
-{
-	struct line l = start_line(buf, cap, GAME_KILL);
-
-	put_int(&l, m->atk_id);
-	put_int(&l, m->def_id);
-	return end_line(&l);
-}
-
-int game_format_putitem(char *buf, size_t cap, const struct game_putitem *m)
-{
-	struct line l = start_line(buf, cap, GAME_PUTITEM);
-
-	put_int(&l, m->item_id);
-	put_number(&l, m->x);
-	put_number(&l, m->y);
-	put_kind(&l, m->kind);
-	return end_line(&l);
-}
-
-int game_format_getitem(char *buf, size_t cap, const struct game_getitem *m)
-{
-	struct line l = start_line(buf, cap, GAME_GETITEM);
-
-	put_int(&l, m->id);
-	put_int(&l, m->item_id);
-	put_kind(&l, m->kind);
-	return end_line(&l);
-}
-
-int game_format_leave(char *buf, size_t cap, const struct game_leave *m)
-{
-	struct line l = start_line(buf, cap, GAME_LEAVE);
-
-	put_int(&l, m->id);
-	return end_line(&l);
-}
-
+/* The type's name, then each field as its letter in msg_types says. */
 int game_format_message(char *buf, size_t cap, const struct game_msg *msg)
 {
-	switch (msg->type) {
-	case GAME_SPAWN: return game_format_spawn(buf, cap, &msg->spawn);
-	case GAME_POS: return game_format_pos(buf, cap, &msg->pos);
-	case GAME_FIRE: return game_format_fire(buf, cap, &msg->fire);
-	case GAME_HIT: return game_format_hit(buf, cap, &msg->hit);
-	case GAME_KILL: return game_format_kill(buf, cap, &msg->kill);
-	case GAME_PUTITEM: return game_format_putitem(buf, cap, &msg->putitem);
-	case GAME_GETITEM: return game_format_getitem(buf, cap, &msg->getitem);
-	case GAME_LEAVE: return game_format_leave(buf, cap, &msg->leave);
-	default: return -1;
+	struct line l = { .buf = buf, .cap = cap };
+	double values[MAX_FIELDS];
+
+	if (msg->type >= GAME_MSG_TYPE_COUNT)
+		return -1;
+	const char *text = message_fields(msg, values);
+	const char *fields = msg_types[msg->type].fields;
+	put_text(&l, msg_types[msg->type].name);
+	for (size_t i = 0; fields[i]; i++) {
+		switch (fields[i]) {
+		case 'i': case 'n': put_int(&l, values[i]); break;
+		case 'k': put_kind(&l, values[i]); break;
+		case 't': put_name(&l, text); break;
+		default: put_number(&l, values[i]); break;
+		}
 	}
+	put_text(&l, "\n");
+	return l.overflow ? -1 : (int)l.len;
+}
+
+/* ---- Names -------------------------------------------------------------- */
+
+/* The code point that starts at *p (valid UTF-8 of `left` bytes at most),
+ * and how many bytes it takes; 0 when the bytes are no UTF-8 (a stray or
+ * missing continuation byte, an overlong form, a surrogate, past
+ * U+10FFFF). */
+static int next_code_point(const unsigned char *p, size_t left,
+			   unsigned long *code)
+{
+	static const unsigned long smallest[] = { 0, 0x80, 0x800, 0x10000 };
+	int more = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1
+		 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+
+	if (more < 0 || (size_t)more >= left)
+		return 0;
+	*code = more ? *p & (0x3fu >> more) : *p;
+	for (int i = 1; i <= more; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		*code = *code << 6 | (p[i] & 0x3f);
+	}
+	if (*code < smallest[more] || *code > 0x10ffff ||
+	    (*code >= 0xd800 && *code <= 0xdfff))
+		return 0;
+	return more + 1;
+}
+
+/* Code points a name may not hold: spaces and controls (C0, DEL, C1);
+ * invisible ones (no-break and other spaces, soft hyphen, joiners,
+ * fillers, variation selectors, tags); and the marks, embeddings,
+ * overrides and isolates that change the direction of what follows. */
+static const unsigned long refused[][2] = {
+	{ 0x0000, 0x0020 }, { 0x007f, 0x00a0 }, { 0x00ad, 0x00ad },
+	{ 0x034f, 0x034f }, { 0x061c, 0x061c }, { 0x115f, 0x1160 },
+	{ 0x17b4, 0x17b5 }, { 0x180b, 0x180f }, { 0x2000, 0x200f },
+	{ 0x2028, 0x202f }, { 0x205f, 0x206f }, { 0x3000, 0x3000 },
+	{ 0x3164, 0x3164 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+	{ 0xffa0, 0xffa0 }, { 0xfff9, 0xfffb }, { 0x1d173, 0x1d17a },
+	{ 0xe0000, 0xe0fff },
+};
+
+static bool refused_in_a_name(unsigned long code)
+{
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (code >= refused[i][0] && code <= refused[i][1])
+			return true;
+	return false;
+}
+
+const char *game_name_problem(const char *name)
+{
+	size_t len = strlen(name);
+	unsigned long code;
+
+	if (len == 0)
+		return "a name cannot be empty";
+	if (len > GAME_NAME_MAX)
+		return "a name has at most 16 bytes";
+	for (size_t i = 0; i < len;) {
+		int n = next_code_point((const unsigned char *)name + i,
+					len - i, &code);
+		if (n == 0)
+			return "a name must be UTF-8 text";
+		if (refused_in_a_name(code))
+			return "a name cannot hold spaces, control, invisible "
+			       "or direction-changing characters";
+		i += (size_t)n;
+	}
+	return NULL;
 }
 
 /* ---- Geometry ----------------------------------------------------------- */

@@ -7,8 +7,8 @@
  *   - game_parse_message(line, &msg) turns one received line (without its
  *     '\n') into a struct game_msg; anything but GAME_OK means "skip the
  *     line" (GAME_ERR_UNKNOWN_TYPE: a newer message type, ignore it).
- *   - game_format_spawn(buf, sizeof buf, &spawn) etc. write one line, '\n'
- *     included, and return its length (never more than GAME_LINE_MAX).
+ *   - game_format_message(buf, sizeof buf, &msg) writes one line, '\n'
+ *     included, and returns its length (never more than GAME_LINE_MAX).
  *   - Send POS when your velocity or aim changes and at least once a
  *     second: the server drops a client that stays silent (its -t flag).
  *     A bullet must start within GAME_FIRE_REACH of your centre.
@@ -31,6 +31,9 @@
 #define GAME_TOP_SPEED 200.0        /* px/s, the fastest a player moves */
 #define GAME_RESPAWN_DELAY 10.0     /* s between KILL and the next SPAWN */
 #define GAME_FIRE_REACH 60.0        /* px from the shooter's centre */
+#define GAME_SPAWN_PROTECTION 2.0   /* s without damage after a SPAWN, or
+				     * until the player fires */
+#define GAME_NAME_MAX 16            /* bytes in a NAME's text */
 
 /* The longest line of the protocol, without its '\n'.  Longer lines are
  * refused: no message needs more. */
@@ -75,6 +78,7 @@ enum game_msg_type {
 	GAME_PUTITEM, /* s->c */
 	GAME_GETITEM, /* s->c */
 	GAME_LEAVE,   /* s->c, our extension: the player's connection ended */
+	GAME_NAME,    /* c->s, broadcast, our extension: a display name */
 	GAME_MSG_TYPE_COUNT
 };
 
@@ -86,6 +90,7 @@ struct game_kill { int atk_id, def_id; };
 struct game_putitem { int item_id; double x, y; int kind; };
 struct game_getitem { int id, item_id, kind; };
 struct game_leave { int id; };
+struct game_name { int id; char text[GAME_NAME_MAX + 1]; };
 
 struct game_msg {
 	enum game_msg_type type; /* says which member of the union is set */
@@ -98,6 +103,7 @@ struct game_msg {
 		struct game_putitem putitem;
 		struct game_getitem getitem;
 		struct game_leave leave;
+		struct game_name name;
 	};
 };
 
@@ -115,13 +121,15 @@ enum game_parse_result {
 	GAME_ERR_BAD_NUMBER,   /* not a decimal number: "abc", "nan", "inf" */
 	GAME_ERR_OUT_OF_RANGE, /* a number past GAME_NUMBER_MAX, an id <= 0 */
 	GAME_ERR_BAD_KIND,     /* an item kind that is no weapon */
+	GAME_ERR_BAD_NAME,     /* a NAME's text breaks game_name_problem() */
 	GAME_PARSE_RESULT_COUNT
 };
 
 /* Parse one line (without '\n'; fields separated by spaces or tabs).
  * Ids are decimal integers (id, atk_id, def_id >= 1; bullet_id,
  * item_id >= 0), every other number a finite decimal within
- * +-GAME_NUMBER_MAX.  Fills *out only when it returns GAME_OK. */
+ * +-GAME_NUMBER_MAX, a NAME's text one word game_name_problem() accepts.
+ * Fills *out only when it returns GAME_OK. */
 enum game_parse_result game_parse_message(const char *line,
 					  struct game_msg *out);
 
@@ -130,20 +138,21 @@ const char *game_parse_result_text(enum game_parse_result result);
 
 /* ---- Formatting --------------------------------------------------------- */
 
-/* Each writes one line ending in '\n' into buf (NUL-terminated) and returns
- * its length, or -1 if cap is too small (GAME_LINE_MAX + 2 is enough).
- * Numbers get at most two decimals and no trailing zeros: "HIT 1 2 7 90". */
-int game_format_spawn(char *buf, size_t cap, const struct game_spawn *m);
-int game_format_pos(char *buf, size_t cap, const struct game_pos *m);
-int game_format_fire(char *buf, size_t cap, const struct game_fire *m);
-int game_format_hit(char *buf, size_t cap, const struct game_hit *m);
-int game_format_kill(char *buf, size_t cap, const struct game_kill *m);
-int game_format_putitem(char *buf, size_t cap, const struct game_putitem *m);
-int game_format_getitem(char *buf, size_t cap, const struct game_getitem *m);
-int game_format_leave(char *buf, size_t cap, const struct game_leave *m);
-
-/* Whichever of the above msg->type calls for. */
+/* Write msg as one line ending in '\n' into buf (NUL-terminated) and
+ * return its length, or -1 if cap is too small (GAME_LINE_MAX + 2 is
+ * enough) or a field cannot go on the wire (a number past
+ * GAME_NUMBER_MAX, NaN, a kind that is no weapon, a bad name).  Numbers
+ * get at most two decimals and no trailing zeros: "HIT 1 2 7 90". */
 int game_format_message(char *buf, size_t cap, const struct game_msg *msg);
+
+/* ---- Names -------------------------------------------------------------- */
+
+/* A display name: 1..GAME_NAME_MAX bytes of UTF-8 without spaces, control
+ * characters, invisible characters (zero-width ones, fillers, variation
+ * selectors) or characters that change the text's direction, so a name
+ * can neither hide, nor pretend to be someone else's, nor reorder the
+ * text drawn after it.  Returns NULL if `name` is fine, else why not. */
+const char *game_name_problem(const char *name);
 
 /* ---- Geometry ----------------------------------------------------------- */
 

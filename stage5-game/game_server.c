@@ -98,30 +98,8 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* ---- Timing: how long the ticks and the sends take ----------------------- */
-
-/* Logged and emptied every -s seconds.  Each thread has its own. */
-struct timing {
-	const char *what;
-	struct game_histogram times;
-	double since;
-};
-
-static void record_timing(struct timing *t, double started, double done,
-			  int report_every)
-{
-	game_histogram_add(&t->times, (done - started) * 1000);
-	if (report_every <= 0 || done - t->since < report_every)
-		return;
-	log_line("%s: %ld in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-		 t->what, t->times.total, done - t->since,
-		 game_histogram_percentile(&t->times, 50),
-		 game_histogram_percentile(&t->times, 99), t->times.worst_ms);
-	memset(&t->times, 0, sizeof t->times);
-	t->since = done;
-}
-
-/* ---- Queueing: outboxes, filled under the lock ---------------------------- */
+/* ---- Sending: called with world_lock held, so every one of them only
+ * puts into outboxes, which never wait for the network ------------------ */
 
 /* Stop serving a client that cannot keep up, without waiting for it:
  * shutdown() wakes its thread's recv(), and that thread cleans up. */
@@ -151,6 +129,127 @@ static void queue_line(void *ctx, int slot, const char *line, size_t len)
 	}
 	memcpy(c->queued + c->queued_len, line, len);
 	c->queued_len += len;
+}
+
+/* ---- The world ---------------------------------------------------------- */
+
+/* Give the client a player slot, unless there are `max` clients already. */
+static bool join_world(struct client *c, int max)
+{
+	pthread_mutex_lock(&world_lock);
+	c->slot = client_count < max ? game_world_join(&world) : -1;
+	if (c->slot >= 0) {
+		clients[c->slot] = c;
+		client_count++;
+	}
+	pthread_mutex_unlock(&world_lock);
+	return c->slot >= 0;
+}
+
+/* Take c out of the world (LEAVE to the others) and out of the table. */
+static void leave_world(struct client *c)
+{
+	pthread_mutex_lock(&world_lock);
+	game_world_leave(&world, c->slot);
+	clients[c->slot] = NULL;
+	client_count--;
+	/* Out of the table, the sender will not take c again; but it may be
+	 * sending c's bytes right now, without the lock.  Wait for that
+	 * round to end before the socket is closed and c freed. */
+	while (c->in_flight)
+		pthread_cond_wait(&sends_done, &world_lock);
+	pthread_mutex_unlock(&world_lock);
+}
+
+/* ---- Timing: how long the ticks and the sends take ----------------------- */
+
+/* Logged and emptied every -s seconds.  Each thread has its own. */
+struct timing {
+	const char *what;
+	struct game_histogram times;
+	double since;
+};
+
+static void record_timing(struct timing *t, double started, double done,
+			  int report_every)
+{
+	game_histogram_add(&t->times, (done - started) * 1000);
+	if (report_every <= 0 || done - t->since < report_every)
+		return;
+	log_line("%s: %ld in %.1f s, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+		 t->what, t->times.total, done - t->since,
+		 game_histogram_percentile(&t->times, 50),
+		 game_histogram_percentile(&t->times, 99), t->times.worst_ms);
+	memset(&t->times, 0, sizeof t->times);
+	t->since = done;
+}
+
+/* ---- One player ----------------------------------------------------------- */
+
+/* Read at most LINES_PER_SECOND lines a second from one client.  Past
+ * that we stop reading for the rest of the second: TCP then slows the
+ * sender down, and its flood of lines never reaches the others. */
+static void throttle(struct client *c)
+{
+	double now = now_seconds();
+
+	if (now - c->window_start >= 1.0) {
+		c->window_start = now;
+		c->window_lines = 0;
+	}
+	if (++c->window_lines <= LINES_PER_SECOND)
+		return;
+	double rest = 1.0 - (now - c->window_start);
+	struct timespec pause = { 0, (long)(rest * 1e9) };
+	nanosleep(&pause, NULL);
+	c->window_start = now_seconds();
+	c->window_lines = 0;
+}
+
+/* Parse and apply one line.  Returns whether it was a valid message. */
+static bool handle_line(struct client *c, const char *line, ssize_t len)
+{
+	struct game_msg msg;
+
+	c->lines++;
+	/* A NUL inside the line would hide the rest of it from the parser. */
+	if (memchr(line, '\0', (size_t)len) ||
+	    game_parse_message(line, &msg) != GAME_OK) {
+		c->malformed++;
+		return false;
+	}
+	pthread_mutex_lock(&world_lock);
+	enum game_verdict verdict = game_world_handle(&world, c->slot, &msg,
+						      now_seconds());
+	pthread_mutex_unlock(&world_lock);
+	if (verdict != GAME_ACCEPTED)
+		c->refused++;
+	return true;
+}
+
+/* The reader thread: read c's lines until it goes or stays silent
+ * too long. */
+static void read_lines(struct client *c)
+{
+	char buf[GAME_LINE_MAX + 2], *line;
+	struct line_reader reader;
+	double last_valid = now_seconds();
+	ssize_t len;
+
+	line_reader_init(&reader, c->fd, buf, sizeof buf);
+	while ((len = read_line(&reader, &line)) != LINE_EOF &&
+	       len != LINE_ERROR) {
+		throttle(c);
+		if (len == LINE_TOO_LONG)
+			c->malformed++;
+		else if (handle_line(c, line, len))
+			last_valid = now_seconds();
+		/* Lines keep coming, but none we understand: as good as
+		 * silent, and silence is dropped after idle_timeout. */
+		if (idle_timeout > 0 &&
+		    now_seconds() - last_valid > idle_timeout)
+			break;
+	}
 }
 
 /* ---- The simulation thread ----------------------------------------------- */
@@ -279,107 +378,14 @@ static void *sender_thread(void *arg)
 	return NULL;
 }
 
-/* ---- One client's thread -------------------------------------------------- */
-
-static void release_client_slot(struct client *c)
-{
-	pthread_mutex_lock(&world_lock);
-	game_world_leave(&world, c->slot);
-	clients[c->slot] = NULL;
-	client_count--;
-	/* Out of the table, the sender will not take c again; but it may be
-	 * sending c's bytes right now, without the lock.  Wait for that
-	 * round to end before the socket is closed and c freed. */
-	while (c->in_flight)
-		pthread_cond_wait(&sends_done, &world_lock);
-	pthread_mutex_unlock(&world_lock);
-}
-
-/* Give the client a player slot, unless there are `max` clients already. */
-static bool take_client_slot(struct client *c, int max)
-{
-	pthread_mutex_lock(&world_lock);
-	c->slot = client_count < max ? game_world_join(&world) : -1;
-	if (c->slot >= 0) {
-		clients[c->slot] = c;
-		client_count++;
-	}
-	pthread_mutex_unlock(&world_lock);
-	return c->slot >= 0;
-}
-
-/* Read at most LINES_PER_SECOND lines a second from one client.  Past
- * that we stop reading for the rest of the second: TCP then slows the
- * sender down, and its flood of lines never reaches the others. */
-static void throttle(struct client *c)
-{
-	double now = now_seconds();
-
-	if (now - c->window_start >= 1.0) {
-		c->window_start = now;
-		c->window_lines = 0;
-	}
-	if (++c->window_lines <= LINES_PER_SECOND)
-		return;
-	double rest = 1.0 - (now - c->window_start);
-	struct timespec pause = { 0, (long)(rest * 1e9) };
-	nanosleep(&pause, NULL);
-	c->window_start = now_seconds();
-	c->window_lines = 0;
-}
-
-/* Parse and apply one line.  Returns whether it was a valid message. */
-static bool handle_line(struct client *c, const char *line, ssize_t len)
-{
-	struct game_msg msg;
-
-	c->lines++;
-	/* A NUL inside the line would hide the rest of it from the parser. */
-	if (memchr(line, '\0', (size_t)len) ||
-	    game_parse_message(line, &msg) != GAME_OK) {
-		c->malformed++;
-		return false;
-	}
-	pthread_mutex_lock(&world_lock);
-	enum game_verdict verdict = game_world_handle(&world, c->slot, &msg,
-						      now_seconds());
-	pthread_mutex_unlock(&world_lock);
-	if (verdict != GAME_ACCEPTED)
-		c->refused++;
-	return true;
-}
-
-static void serve_player(struct client *c)
-{
-	char buf[GAME_LINE_MAX + 2], *line;
-	struct line_reader reader;
-	double last_valid = now_seconds();
-	ssize_t len;
-
-	line_reader_init(&reader, c->fd, buf, sizeof buf);
-	while ((len = read_line(&reader, &line)) != LINE_EOF &&
-	       len != LINE_ERROR) {
-		throttle(c);
-		if (len == LINE_TOO_LONG)
-			c->malformed++;
-		else if (handle_line(c, line, len))
-			last_valid = now_seconds();
-		/* Lines keep coming, but none we understand: as good as
-		 * silent, and silence is dropped after idle_timeout. */
-		if (idle_timeout > 0 &&
-		    now_seconds() - last_valid > idle_timeout)
-			break;
-	}
-}
-
 static void *client_thread(void *arg)
 {
 	struct client *c = arg;
 
-	serve_player(c);
+	read_lines(c);
 	log_line("disconnect from %s (%ld lines, %ld malformed, %ld refused)",
 		 c->peer, c->lines, c->malformed, c->refused);
-	release_client_slot(c);
+	leave_world(c);
 	close(c->fd);
 	free(c);
 	return NULL;
@@ -430,35 +436,6 @@ static void touch_pages(char *start, size_t len)
 		((volatile char *)start)[i] = 0;
 }
 
-static void serve_in_thread(int fd, const char *peer, int max_clients)
-{
-	/* On the heap, one per thread: a local variable would be reused by
-	 * the next accept() while the thread still reads it. */
-	struct client *c = calloc(1, sizeof *c);
-	int rc;
-
-	if (!c) {
-		refuse(fd, peer, "out of memory");
-		return;
-	}
-	touch_pages((char *)c->buffers, sizeof c->buffers);
-	c->fd = fd;
-	c->queued = c->buffers[0];
-	c->sending = c->buffers[1];
-	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	if (!take_client_slot(c, max_clients)) {
-		refuse(fd, peer, "too many clients");
-	} else if ((rc = spawn_thread(client_thread, c, NULL)) != 0) {
-		release_client_slot(c);
-		refuse(fd, peer, strerror(rc));
-	} else {
-		return;
-	}
-	free(c);
-}
-
-/* ---- Starting ------------------------------------------------------------ */
-
 static void tune_socket(int fd)
 {
 	int one = 1, size = KERNEL_SNDBUF;
@@ -475,6 +452,39 @@ static void tune_socket(int fd)
 	 * costs at most OUTBOX_MAX plus this. */
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
 		warn("SO_SNDBUF");
+}
+
+static struct client *new_client(int fd, const char *peer)
+{
+	struct client *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	touch_pages((char *)c->buffers, sizeof c->buffers);
+	c->fd = fd;
+	c->queued = c->buffers[0];
+	c->sending = c->buffers[1];
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	tune_socket(fd);
+	return c;
+}
+
+static void serve_in_thread(int fd, const char *peer, int max_clients)
+{
+	/* On the heap, one per thread: a local variable would be reused by
+	 * the next accept() while the thread still reads it. */
+	struct client *c = new_client(fd, peer);
+	int rc = EAGAIN;
+
+	if (c && join_world(c, max_clients)) {
+		rc = spawn_thread(client_thread, c, NULL);
+		if (rc != 0)
+			leave_world(c);
+	}
+	if (rc != 0) {
+		refuse(fd, peer, c ? strerror(rc) : "out of memory");
+		free(c);
+	}
 }
 
 /* `make run` wants someone to play with: start `bots` players in one
@@ -554,7 +564,6 @@ int main(int argc, char **argv)
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
 		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
-		tune_socket(client_fd);
 		serve_in_thread(client_fd, peer, cfg.max_clients);
 	}
 

@@ -69,6 +69,15 @@ static void send_pos(struct game_world *w, enum audience to, int slot,
 	send_msg(w, to, slot, &m);
 }
 
+static void send_name(struct game_world *w, enum audience to, int slot,
+		      const struct game_player *p)
+{
+	struct game_msg m = { .type = GAME_NAME, .name = { .id = p->id } };
+
+	memcpy(m.name.text, p->name, sizeof m.name.text);
+	send_msg(w, to, slot, &m);
+}
+
 static void send_putitem(struct game_world *w, enum audience to, int slot,
 			 const struct game_item *item)
 {
@@ -142,6 +151,10 @@ static void send_world_state(struct game_world *w, int slot)
 	for (int i = 0; i < w->item_count; i++)
 		send_putitem(w, TO_ONE, slot, &w->items[i]);
 	/* end of exercise */
+	/* Our extension: the names, of the dead too (the scoreboard). */
+	for (int i = 0; i < w->slot_limit; i++)
+		if (i != slot && w->players[i].name[0])
+			send_name(w, TO_ONE, slot, &w->players[i]);
 }
 
 static enum game_verdict check_spawn(const struct game_world *w,
@@ -170,10 +183,13 @@ static enum game_verdict handle_spawn(struct game_world *w, int slot,
 		return verdict;
 	/* Whatever hp the client claimed, it starts with GAME_START_HP and
 	 * the GUN; everyone (the spawner too) learns it from our SPAWN. */
-	*p = (struct game_player){ .connected = true, .id = m->id,
-				   .alive = true, .x = m->x, .y = m->y,
-				   .hp = GAME_START_HP, .weapon = GAME_GUN,
-				   .moved_at = now, .ready_at = now };
+	struct game_player fresh = { .connected = true, .id = m->id,
+				     .alive = true, .x = m->x, .y = m->y,
+				     .hp = GAME_START_HP, .weapon = GAME_GUN,
+				     .moved_at = now, .ready_at = now,
+				     .named_at = p->named_at };
+	memcpy(fresh.name, p->name, sizeof fresh.name); /* names stay */
+	*p = fresh;
 	game_clamp_to_arena(&p->x, &p->y);
 	p->aimx = p->x;
 	p->aimy = p->y;
@@ -306,6 +322,27 @@ static enum game_verdict handle_fire(struct game_world *w, int slot,
 	return GAME_ACCEPTED;
 }
 
+/* ---- NAME, our extension ------------------------------------------------ */
+
+static enum game_verdict handle_name(struct game_world *w, int slot,
+				     const struct game_name *m, double now)
+{
+	struct game_player *p = &w->players[slot];
+
+	/* The parser has refused a bad text already (game_name_problem). */
+	if (p->id == 0)
+		return GAME_REFUSED_NO_SPAWN;
+	if (m->id != p->id)
+		return GAME_REFUSED_SPOOFED;
+	/* Each NAME goes to everyone: not a way to flood them. */
+	if (p->name[0] && now < p->named_at + GAME_NAME_INTERVAL)
+		return GAME_REFUSED_RATE;
+	memcpy(p->name, m->text, sizeof p->name);
+	p->named_at = now;
+	send_name(w, TO_ALL, slot, p);
+	return GAME_ACCEPTED;
+}
+
 enum game_verdict game_world_handle(struct game_world *w, int slot,
 				    const struct game_msg *msg, double now)
 {
@@ -313,6 +350,7 @@ enum game_verdict game_world_handle(struct game_world *w, int slot,
 	case GAME_SPAWN: return handle_spawn(w, slot, &msg->spawn, now);
 	case GAME_POS: return handle_pos(w, slot, &msg->pos, now);
 	case GAME_FIRE: return handle_fire(w, slot, &msg->fire, now);
+	case GAME_NAME: return handle_name(w, slot, &msg->name, now);
 	default: return GAME_REFUSED_SERVER_ONLY;
 	}
 }

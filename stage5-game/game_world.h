@@ -24,6 +24,7 @@
 #define GAME_MOVE_WINDOW 1.0      /* s: a silence earns no more than this */
 #define GAME_FIRE_SLACK 0.05      /* s a shot may come early (jitter) */
 #define GAME_WEAPON_SLACK 0.01    /* r and dmg as rounded on the wire */
+#define GAME_NAME_INTERVAL 1.0    /* s between two NAMEs of one player */
 
 struct game_player {
 	bool connected;   /* the slot belongs to a connection */
@@ -35,6 +36,8 @@ struct game_player {
 	double killed_at;
 	double ready_at;  /* the next shot may come from then on */
 	int pellets_left; /* FIRE lines the current shot may still send */
+	char name[GAME_NAME_MAX + 1]; /* from NAME; "" until one comes */
+	double named_at;  /* when the last NAME was accepted */
 };
 
 struct game_bullet {

@@ -447,16 +447,30 @@ END_TEST
 START_TEST(autopilot_aims_at_the_nearest_and_fires)
 {
 	struct client_input in;
+	bool fired = false;
 
 	new_state();
 	client_state_spawn(state, 100.0);
 	apply("SPAWN 42 400 300 100", 100.0);
-	apply("SPAWN 7 100 100 100", 100.0);
+	apply("SPAWN 7 380 290 100", 100.0);
 	apply("SPAWN 8 450 320 100", 100.0);
-	client_state_autopilot(state, 100.0, &in);
-	ck_assert(in.firing);
-	ck_assert_double_eq(in.aimx, 450);
-	ck_assert_double_eq(in.aimy, 320);
+	/* Both are spawn-protected: no shot at them. */
+	for (double t = 100.0; t < 101.0; t += FRAME) {
+		client_state_autopilot(state, t, &in);
+		ck_assert(!in.firing);
+	}
+	/* 8 fires, which ends its protection; 7, nearer, is still shielded
+	 * (until 102). */
+	apply("FIRE 8 1 440 320 -400 0 5 10", 101.0);
+	for (double t = 101.0; t < 101.95 && !fired; t += FRAME) {
+		client_state_autopilot(state, t, &in);
+		fired = in.firing;
+	}
+	ck_assert(fired);
+	/* At 8 (up to the easy level's 14 degrees off), not at 7. */
+	double off = atan2(in.aimy - 300, in.aimx - 400) - atan2(20, 50);
+	ck_assert_msg(fabs(off) <= play_skills[PLAY_EASY].aim_error * M_PI /
+		      180 + 1e-9, "aimed %.1f degrees off", off * 180 / M_PI);
 	/* Over a few seconds it moves. */
 	for (double t = 100.0; t < 103.0; t += FRAME) {
 		client_state_autopilot(state, t, &in);
@@ -858,13 +872,16 @@ START_TEST(client_plays_against_the_server_and_its_bots)
 	server_start(&s, GAME_SERVER, "-t", "2", "-b", "3", NULL);
 	/* The bots are in when the server has logged their three connects. */
 	ck_assert_msg(server_log_reaches(&s, ": connect from", 3, WAIT_MS), "the bots did not connect");
-	char *argv[] = { GAME_CLIENT, "--autopilot", "--frames", "150",
-			 "--screenshot", shot, "127.0.0.1", s.port_text, NULL };
+	/* A hard autopilot: it fires at any range, soon after the bots' spawn
+	 * protection ends. */
+	char *argv[] = { GAME_CLIENT, "--autopilot", "--skill", "hard",
+			 "--frames", "240", "--screenshot", shot, "127.0.0.1",
+			 s.port_text, NULL };
 	client_start(&run, argv);
 	int status = client_finish(&run, 12 * WAIT_MS);
 	ck_assert_msg(status == 0, "exit %d: %s", status, run.err);
 	struct summary sum = read_summary(run.out);
-	ck_assert_int_eq(sum.frames, 150);
+	ck_assert_int_eq(sum.frames, 240);
 	ck_assert_msg(sum.received > 0 && sum.malformed == 0 &&
 		      sum.skipped == 0, "%s", run.out);
 	/* Ourselves and at least one bot alive at the same time. */
@@ -931,10 +948,15 @@ START_TEST(client_survives_a_hostile_server_that_then_leaves)
 	big[sizeof big - 1] = '\0';
 	ck_assert(send_str(fd, big));
 	ck_assert(send_bytes(fd, "LEAVE 3\0\n", 9));
-	snprintf(line, sizeof line, "SPAWN %d %.0f %.0f 100\nSPAWN 5 100 100 "
-		 "100\nPOS 5 100 100 10 0 0 0\nFIRE 5 1 120 100 400 0 5 10\n"
+	/* Player 5 appears 100 px from us, within the autopilot's range, and
+	 * fires: its spawn protection is over. */
+	double x5 = spawn.spawn.x > 400 ? spawn.spawn.x - 100
+					 : spawn.spawn.x + 100;
+	snprintf(line, sizeof line, "SPAWN %d %.0f %.0f 100\nSPAWN 5 %.0f %.0f "
+		 "100\nPOS 5 %.0f %.0f 10 0 0 0\nFIRE 5 1 120 100 400 0 5 10\n"
 		 "HIT 5 %d 1 90\nPUTITEM 1 20 20 SHOTGUN\nGETITEM %d 1 "
-		 "SHOTGUN\n", me, spawn.spawn.x, spawn.spawn.y, me, me);
+		 "SHOTGUN\n", me, spawn.spawn.x, spawn.spawn.y, x5,
+		 spawn.spawn.y, x5, spawn.spawn.y, me, me);
 	ck_assert(send_str(fd, line));
 	/* The autopilot fires at player 5 with the shotgun now: r 4. */
 	long long deadline = now_ms() + WAIT_MS;

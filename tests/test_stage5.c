@@ -123,7 +123,7 @@ START_TEST(formats_what_it_parses)
 		"SPAWN 1 100 200.5 100\n", "POS 2 1.25 2 -3 0 799.99 600\n",
 		"FIRE 3 17 1 2 400 -0.5 5 10\n", "HIT 1 2 7 90\n",
 		"KILL 1 2\n", "PUTITEM 4 10 20 BIGGUN\n", "GETITEM 1 4 GUN\n",
-		"LEAVE 9\n",
+		"LEAVE 9\n", "NAME 5 ann\n",
 	};
 	char buf[GAME_LINE_MAX + 2], line[GAME_LINE_MAX + 2];
 
@@ -141,21 +141,64 @@ END_TEST
 START_TEST(formats_numbers_briefly_and_safely)
 {
 	char buf[GAME_LINE_MAX + 2], tiny[8];
-	struct game_hit hit = { 1, 2, 3, 12.5 };
-	struct game_spawn spawn = { 1, -0.001, 1.0 / 3, 100 };
+	struct game_msg hit = { .type = GAME_HIT, .hit = { 1, 2, 3, 12.5 } };
+	struct game_msg spawn = { .type = GAME_SPAWN,
+				  .spawn = { 1, -0.001, 1.0 / 3, 100 } };
 
-	game_format_hit(buf, sizeof buf, &hit);
+	game_format_message(buf, sizeof buf, &hit);
 	ck_assert_str_eq(buf, "HIT 1 2 3 12.5\n");
-	game_format_spawn(buf, sizeof buf, &spawn);
+	game_format_message(buf, sizeof buf, &spawn);
 	ck_assert_str_eq(buf, "SPAWN 1 0 0.33 100\n");
 	/* Too small a buffer, or a number the parser would refuse: -1. */
-	ck_assert_int_eq(game_format_hit(tiny, sizeof tiny, &hit), -1);
-	spawn.x = NAN;
-	ck_assert_int_eq(game_format_spawn(buf, sizeof buf, &spawn), -1);
-	spawn.x = INFINITY;
-	ck_assert_int_eq(game_format_spawn(buf, sizeof buf, &spawn), -1);
-	struct game_putitem item = { 1, 2, 3, GAME_WEAPON_COUNT };
-	ck_assert_int_eq(game_format_putitem(buf, sizeof buf, &item), -1);
+	ck_assert_int_eq(game_format_message(tiny, sizeof tiny, &hit), -1);
+	spawn.spawn.x = NAN;
+	ck_assert_int_eq(game_format_message(buf, sizeof buf, &spawn), -1);
+	spawn.spawn.x = INFINITY;
+	ck_assert_int_eq(game_format_message(buf, sizeof buf, &spawn), -1);
+	struct game_msg item = { .type = GAME_PUTITEM,
+				 .putitem = { 1, 2, 3, GAME_WEAPON_COUNT } };
+	ck_assert_int_eq(game_format_message(buf, sizeof buf, &item), -1);
+	struct game_msg name = { .type = GAME_NAME, .name = { 1, "a b" } };
+	ck_assert_int_eq(game_format_message(buf, sizeof buf, &name), -1);
+}
+END_TEST
+
+/* NAME's text: one word of UTF-8, bounded, nothing that hides or turns
+ * the text around. */
+START_TEST(names_are_bounded_and_sanitized)
+{
+	const char *good[] = { "ann", "\xed\x95\x9c\xea\xb8\x80", "x_1-2.3",
+			       "sixteen-bytes-ok" };
+	const char *bad[] = {
+		"", "seventeen-bytes-x", "a\tb", "a\x1b[2J", "a\x7f",
+		"a\xc2\x85",       /* C1 control NEL */
+		"a\xc2\xa0" "b",  /* no-break space */
+		"a\xe2\x80\x8b",  /* zero-width space */
+		"a\xe2\x80\x8f",  /* right-to-left mark */
+		"\xe2\x80\xae" "abc", /* right-to-left override */
+		"a\xe2\x81\xa6",  /* left-to-right isolate */
+		"\xef\xbb\xbf" "a", /* byte order mark */
+		"\xe3\x85\xa4",   /* hangul filler */
+		"\xc0\xaf",        /* overlong */
+		"\xed\xa0\x80",   /* surrogate */
+		"\xff",
+	};
+	char line[64];
+	struct game_msg m;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ck_assert_msg(!game_name_problem(good[i]), "%s", good[i]);
+		snprintf(line, sizeof line, "NAME 7 %s", good[i]);
+		ck_assert_int_eq(game_parse_message(line, &m), GAME_OK);
+		ck_assert_str_eq(m.name.text, good[i]);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(game_name_problem(bad[i]) != NULL, "bad %zu", i);
+		snprintf(line, sizeof line, "NAME 7 %s", bad[i]);
+		ck_assert_int_ne(game_parse_message(line, &m), GAME_OK);
+	}
+	ck_assert_int_eq(game_parse_message("NAME 7 a b", &m),
+			 GAME_ERR_FIELD_COUNT);
 }
 END_TEST
 
@@ -1078,6 +1121,7 @@ Suite *stage5_suite(void)
 	tcase_add_test(protocol, refuses_malformed_lines);
 	tcase_add_test(protocol, formats_what_it_parses);
 	tcase_add_test(protocol, formats_numbers_briefly_and_safely);
+	tcase_add_test(protocol, names_are_bounded_and_sanitized);
 	tcase_add_test(protocol, weapon_table_is_the_contracts);
 	tcase_add_test(protocol, hit_rule_is_overlapping_circles);
 	tcase_add_test(protocol, histogram_percentiles);

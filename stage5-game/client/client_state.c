@@ -3,8 +3,10 @@
  * rules of its own player.  See client_state.h.
  */
 #include "client_state.h"
+#include "play.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -18,6 +20,12 @@ static double random_unit(struct client_state *s)
 {
 	s->rng = s->rng * 1103515245u + 12345u;
 	return (double)((s->rng >> 8) & 0xffffff) / 0x1000000;
+}
+
+/* random_unit() in the shape play.c wants. */
+static double play_random(void *state)
+{
+	return random_unit(state);
 }
 
 static double clamp(double value, double low, double high)
@@ -185,6 +193,7 @@ static void on_spawn(struct client_state *s, const struct game_spawn *m,
 		return;
 	p->alive = true;
 	p->hp = m->hp; /* the server's word: it gives 100, whatever we said */
+	p->shielded_until = now + GAME_SPAWN_PROTECTION;
 	place(p, m->x, m->y, now);
 	if (mine) {
 		s->spawn_confirmed = true;
@@ -218,15 +227,38 @@ static void on_pos(struct client_state *s, const struct game_pos *m,
 	p->aimy = m->aimy;
 }
 
-static void on_hit(struct client_state *s, const struct game_hit *m)
+static void on_hit(struct client_state *s, const struct game_hit *m,
+		   double now)
 {
 	struct client_bullet *b = find_bullet(s, m->atk_id, m->bullet_id);
 	struct client_player *p = client_state_find(s, m->def_id);
 
 	if (b)
 		remove_bullet_at(s, (int)(b - s->bullets));
-	if (p)
+	if (p) {
 		p->hp = m->hp;
+		p->hit_at = now;
+	}
+}
+
+/* A shot ends the shooter's spawn protection, on every client alike. */
+static void on_fire(struct client_state *s, const struct game_fire *m,
+		    double now)
+{
+	struct client_player *p = client_state_find(s, m->id);
+
+	if (p)
+		p->shielded_until = 0;
+	add_bullet(s, m, now);
+}
+
+static void on_name(struct client_state *s, const struct game_name *m)
+{
+	struct client_player *p = find_or_add(s, m->id);
+
+	/* The parser has checked the text already: game_name_problem(). */
+	if (p)
+		snprintf(p->name, sizeof p->name, "%s", m->text);
 }
 
 static void add_to_feed(struct client_state *s, int atk_id, int def_id,
@@ -261,6 +293,7 @@ static void on_kill(struct client_state *s, const struct game_kill *m,
 			s->respawn_at = now + GAME_RESPAWN_DELAY;
 		def->alive = false;
 		def->hp = 0;
+		def->died_at = now;
 	}
 	add_to_feed(s, m->atk_id, m->def_id, now);
 }
@@ -286,12 +319,13 @@ void client_state_apply(struct client_state *s, const struct game_msg *msg,
 	switch (msg->type) {
 	case GAME_SPAWN: on_spawn(s, &msg->spawn, now); break;
 	case GAME_POS: on_pos(s, &msg->pos, now); break;
-	case GAME_FIRE: add_bullet(s, &msg->fire, now); break;
-	case GAME_HIT: on_hit(s, &msg->hit); break;
+	case GAME_FIRE: on_fire(s, &msg->fire, now); break;
+	case GAME_HIT: on_hit(s, &msg->hit, now); break;
 	case GAME_KILL: on_kill(s, &msg->kill, now); break;
 	case GAME_PUTITEM: put_item(s, &msg->putitem); break;
 	case GAME_GETITEM: on_getitem(s, &msg->getitem); break;
 	case GAME_LEAVE: on_leave(s, &msg->leave); break;
+	case GAME_NAME: on_name(s, &msg->name); break;
 	default: break; /* a type newer than this client: ignore it */
 	}
 }
@@ -331,19 +365,39 @@ static void send_spawn(struct client_state *s, const struct client_player *me,
 	s->spawn_sent_at = now;
 }
 
+/* Everyone alive but us, where they are now, for play.c. */
+static int collect_targets(struct client_state *s, double now,
+			   struct play_target *targets)
+{
+	int count = 0;
+
+	for (int i = 0; i < s->player_count; i++) {
+		const struct client_player *p = &s->players[i];
+		if (p->id == s->my_id || !p->alive)
+			continue;
+		struct play_target *t = &targets[count++];
+		t->id = p->id;
+		t->shielded = client_state_shielded(p, now);
+		client_state_position(p, now, &t->x, &t->y);
+	}
+	return count;
+}
+
 void client_state_spawn(struct client_state *s, double now)
 {
+	struct play_target targets[CLIENT_MAX_PLAYERS];
 	struct client_player *me = find_or_add(s, s->my_id);
+	double x, y;
 
 	if (!me)
 		return;
+	/* Away from everyone we know of (nobody yet, on a first spawn). */
+	play_spawn_point(targets, collect_targets(s, now, targets),
+			 SPAWN_MARGIN, play_random, s, &x, &y);
 	me->alive = true;
 	me->hp = GAME_START_HP;
-	/* Whole pixels: what we send is then exactly what we keep. */
-	place(me, floor(SPAWN_MARGIN + random_unit(s) *
-			(GAME_WIDTH - 2 * SPAWN_MARGIN)),
-	      floor(SPAWN_MARGIN + random_unit(s) *
-		    (GAME_HEIGHT - 2 * SPAWN_MARGIN)), now);
+	me->shielded_until = now + GAME_SPAWN_PROTECTION;
+	place(me, x, y, now);
 	me->aimx = me->x + 1;
 	me->aimy = me->y;
 	s->weapon = GAME_GUN;
@@ -352,6 +406,11 @@ void client_state_spawn(struct client_state *s, double now)
 	s->respawn_at = 0;
 	s->ready_at = now;
 	send_spawn(s, me, now);
+}
+
+bool client_state_shielded(const struct client_player *p, double now)
+{
+	return p->alive && now < p->shielded_until;
 }
 
 double client_state_respawn_in(const struct client_state *s, double now)
@@ -390,34 +449,21 @@ static void move_me(struct client_player *me, const struct client_input *in,
 	me->seen_at = now;
 }
 
-/* The angle of pellet i of a shot aimed at `aim` radians. */
-static double pellet_angle(struct client_state *s, const struct game_weapon *w,
-			   int i, double aim)
-{
-	double spread = w->spread * M_PI / 180;
-
-	if (w->pellets > 1) /* a fan, evenly spaced */
-		return aim - spread / 2 + spread * i / (w->pellets - 1);
-	return aim + (random_unit(s) - 0.5) * spread; /* a shaky hand */
-}
-
 static void fire(struct client_state *s, struct client_player *me, double now)
 {
 	const struct game_weapon *w = &game_weapons[s->weapon];
-	double aim = atan2(me->aimy - me->y, me->aimx - me->x);
-	/* Start just outside our own circle, well within GAME_FIRE_REACH. */
-	double start = GAME_PLAYER_RADIUS + w->r + 2;
+	struct game_fire fires[GAME_MAX_PELLETS];
+	int n = play_shot(me->id, &s->next_bullet_id, s->weapon, me->x, me->y,
+			  atan2(me->aimy - me->y, me->aimx - me->x),
+			  play_random, s, fires);
 
-	for (int i = 0; i < w->pellets; i++) {
-		double a = pellet_angle(s, w, i, aim);
-		struct game_msg msg = { .type = GAME_FIRE, .fire = {
-			me->id, s->next_bullet_id++,
-			me->x + cos(a) * start, me->y + sin(a) * start,
-			cos(a) * w->speed, sin(a) * w->speed, w->r, w->dmg } };
+	for (int i = 0; i < n; i++) {
+		struct game_msg msg = { .type = GAME_FIRE, .fire = fires[i] };
 		send_msg(s, &msg);
 		add_bullet(s, &msg.fire, now);
 		s->shots_fired++;
 	}
+	me->shielded_until = 0;
 	/* From now, not from when the last shot was due: at a low frame
 	 * rate a catching-up cadence would fire faster than the server
 	 * allows. */
@@ -557,33 +603,11 @@ int client_state_ranking(const struct client_state *s, int *order, int max)
 	return count;
 }
 
-/* The living player nearest to us, other than us, or NULL. */
-static const struct client_player *nearest_enemy(const struct client_state *s,
-						 double x, double y,
-						 double now)
-{
-	const struct client_player *best = NULL;
-	double best_distance = INFINITY;
-
-	for (int i = 0; i < s->player_count; i++) {
-		const struct client_player *p = &s->players[i];
-		double px, py;
-		if (p->id == s->my_id || !p->alive)
-			continue;
-		client_state_position(p, now, &px, &py);
-		double d = hypot(px - x, py - y);
-		if (d < best_distance) {
-			best_distance = d;
-			best = p;
-		}
-	}
-	return best;
-}
-
-void client_state_autopilot(const struct client_state *s, double now,
+void client_state_autopilot(struct client_state *s, double now,
 			    struct client_input *in)
 {
-	int me = index_of(s, s->my_id);
+	struct play_target targets[CLIENT_MAX_PLAYERS];
+	int me = index_of(s, s->my_id), count = 0;
 	double x = me >= 0 ? s->players[me].x : GAME_WIDTH / 2;
 	double y = me >= 0 ? s->players[me].y : GAME_HEIGHT / 2;
 
@@ -593,10 +617,12 @@ void client_state_autopilot(const struct client_state *s, double now,
 	double hy = sin(heading) + (y < 80) - (y > GAME_HEIGHT - 80);
 	*in = (struct client_input){ .right = hx > 0.4, .left = hx < -0.4,
 				     .down = hy > 0.4, .up = hy < -0.4,
-				     .firing = true,
 				     .aimx = GAME_WIDTH / 2,
 				     .aimy = GAME_HEIGHT / 2 };
-	const struct client_player *enemy = nearest_enemy(s, x, y, now);
-	if (enemy)
-		client_state_position(enemy, now, &in->aimx, &in->aimy);
+	count = collect_targets(s, now, targets);
+	/* Aim and fire as a game_bot of the autopilot's level does. */
+	in->firing = play_think(&play_skills[s->autopilot_level],
+				&s->autopilot_mind, targets, count, x, y,
+				s->weapon, now, play_random, s, &in->aimx,
+				&in->aimy);
 }

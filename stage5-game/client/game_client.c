@@ -9,7 +9,8 @@
  * or silent server never freezes the window.  What the lines mean is in
  * client_state.c, the pictures in client_draw.c.
  *
- *   game_client [--autopilot] [--frames N] [--screenshot FILE] [HOST] [PORT]
+ *   game_client [--name NAME] [--autopilot] [--skill easy|normal|hard]
+ *               [--frames N] [--screenshot FILE] [HOST] [PORT]
  *
  * WASD or the arrows move, the mouse aims, a click fires (hold it to keep
  * firing), Tab shows the scores, F12 saves a screenshot, Esc quits.
@@ -36,6 +37,7 @@
 
 struct options {
 	bool autopilot;   /* move and fire by itself */
+	int skill;        /* the autopilot's, enum play_level */
 	long frames;      /* stop after this many frames (0: never) */
 	const char *screenshot; /* save the last frame there */
 };
@@ -68,10 +70,12 @@ static double now_seconds(void)
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: game_client [-h] [--autopilot] [--frames N] "
-		    "[--screenshot FILE.bmp] [HOST] [PORT]\n"
+	fprintf(to, "usage: game_client [-h] [--autopilot] [--skill LEVEL] "
+		    "[--frames N] [--screenshot FILE.bmp] [HOST] [PORT]\n"
 		    "  HOST defaults to localhost, PORT to %s\n"
 		    "  --autopilot    move, aim and fire by itself\n"
+		    "  --skill LEVEL  the autopilot's: easy (default), normal, "
+		    "hard\n"
 		    "  --frames N     quit after N frames (60 a second)\n"
 		    "  --screenshot F save the last frame as a BMP file\n",
 		GAME_PORT);
@@ -91,6 +95,12 @@ static void parse_args(int argc, char **argv, struct client_app *app)
 			char *end;
 			app->opt.frames = strtol(argv[++i], &end, 10);
 			if (*end || app->opt.frames <= 0) {
+				usage(stderr);
+				exit(2);
+			}
+		} else if (strcmp(argv[i], "--skill") == 0 && has_value) {
+			app->opt.skill = play_level_by_name(argv[++i]);
+			if (app->opt.skill < 0) {
 				usage(stderr);
 				exit(2);
 			}
@@ -184,6 +194,7 @@ static void connect_game(struct client_app *app, int my_id)
 {
 	client_state_init(&app->state, my_id, (unsigned int)my_id,
 			  now_seconds(), send_to_server, &app->net);
+	app->state.autopilot_level = app->opt.skill;
 	app->spawned = false;
 	app->shown_link = CLIENT_CONNECTING;
 	client_net_start(&app->net, app->cfg.host, app->cfg.port);

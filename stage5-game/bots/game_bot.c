@@ -2,12 +2,14 @@
  * game_bot - stage 5: computer-controlled players, so that one person
  * alone has someone to play with, and so that tests can load the server.
  *
- *   game_bot [-n N] [-d SECONDS] [HOST] [PORT]
+ *   game_bot [-n N] [-d SECONDS] [-s easy|normal|hard] [HOST] [PORT]
  *
  * N players in one process and one thread: poll() waits on all N sockets
  * and wakes up BOT_HZ times a second to move, aim and fire.  Each bot
  * spawns, walks to the nearest item or else wanders, aims at the nearest
- * enemy, fires at its weapon's rate and respawns 10 s after a KILL.
+ * enemy that is not spawn-protected and fires as well as its skill lets
+ * it (play.c, which the client's autopilot uses too), and respawns 10 s
+ * after a KILL.
  * Once a second it prints what all of them saw: messages in and out, hits,
  * kills, and the relay latency (from one bot's POS leaving to another bot
  * of ours receiving it).
@@ -15,6 +17,7 @@
 #define _GNU_SOURCE
 #include "net.h"
 #include "game.h"
+#include "play.h"
 
 #include <err.h>
 #include <errno.h>
@@ -35,7 +38,6 @@
 #define BOT_HZ 20          /* decisions per second */
 #define POS_INTERVAL 0.2   /* s between two POS of one bot */
 #define WANDER_TIME 3.0    /* s before a wandering bot picks a new goal */
-#define BOT_SPEED 150.0    /* px/s, under the server's top speed */
 #define OTHERS_MAX 64      /* players of other processes we keep track of */
 #define ITEMS_MAX 32
 
@@ -48,8 +50,11 @@ struct bot {
 	double x, y, vx, vy, hp;
 	int weapon;
 	double killed_at;    /* when our KILL came (or -infinity) */
+	double shielded_until; /* spawn protection, as every client sees it */
+	bool named;          /* our NAME went out (after our first SPAWN) */
+	struct play_mind mind;
 	double spawn_sent_at;
-	double next_shot, next_pos, next_wander;
+	double next_pos, next_wander;
 	double goal_x, goal_y;
 	int next_bullet_id;
 	double pos_sent_at;  /* for the relay latency */
@@ -62,6 +67,7 @@ struct other {
 	int id;
 	bool alive;
 	double x, y;
+	double shielded_until;
 };
 
 /* Everything one process knows, and its statistics for this second. */
@@ -72,6 +78,8 @@ static struct other others[OTHERS_MAX];
 static int other_count;
 static struct game_putitem items[ITEMS_MAX];
 static int item_count;
+static const struct play_skill *skill = &play_skills[PLAY_NORMAL];
+static struct play_target targets[BOTS_MAX + OTHERS_MAX];
 static long lines_in, lines_out, hits, kills, latency_samples;
 static double latency_sum, latency_max;
 static struct game_histogram run_latency; /* over the whole run */
@@ -88,6 +96,13 @@ static double now_seconds(void)
 static double random_between(double min, double max)
 {
 	return min + (max - min) * (rand() / (RAND_MAX + 1.0));
+}
+
+/* The same in [0, 1), in the shape play.c wants. */
+static double random_unit(void *unused)
+{
+	(void)unused;
+	return random_between(0, 1);
 }
 
 /* Our own bot with this id, or NULL. */
@@ -135,16 +150,6 @@ static void send_msg(struct bot *b, const struct game_msg *msg)
 		lines_out++;
 }
 
-static void send_spawn(struct bot *b, double now)
-{
-	double x = random_between(50, GAME_WIDTH - 50);
-	double y = random_between(50, GAME_HEIGHT - 50);
-	struct game_msg m = { .type = GAME_SPAWN,
-			      .spawn = { b->id, x, y, GAME_START_HP } };
-	send_msg(b, &m);
-	b->spawn_sent_at = now;
-}
-
 static void send_pos(struct bot *b, double aimx, double aimy, double now)
 {
 	struct game_msg m = { .type = GAME_POS,
@@ -158,69 +163,65 @@ static void send_pos(struct bot *b, double aimx, double aimy, double now)
 	b->pos_timed = false;
 }
 
-/* The direction of pellet i of a shot aimed at `aim` (radians): a
- * shotgun's pellets fan out evenly over the spread, a single bullet
- * wobbles at random within it. */
-static double pellet_angle(const struct game_weapon *gun, int i, double aim)
+/* "easy-3": the skill and which of our bots, for the scoreboards. */
+static void send_name(struct bot *b)
 {
-	double spread = gun->spread * M_PI / 180;
+	struct game_msg m = { .type = GAME_NAME, .name = { .id = b->id } };
 
-	if (gun->pellets == 1)
-		return aim + random_between(-spread / 2, spread / 2);
-	return aim + spread * ((double)i / (gun->pellets - 1) - 0.5);
+	snprintf(m.name.text, sizeof m.name.text, "%s-%d", skill->name,
+		 b->id - first_id + 1);
+	send_msg(b, &m);
+	b->named = true;
 }
 
-/* One shot: `pellets` FIRE lines, each bullet starting just outside our
- * own circle. */
-static void fire_at(struct bot *b, double tx, double ty, double now)
+/* One shot: a FIRE line per pellet.  Firing ends our spawn protection. */
+static void fire_at(struct bot *b, double tx, double ty)
 {
-	const struct game_weapon *gun = &game_weapons[b->weapon];
-	double aim = atan2(ty - b->y, tx - b->x);
-	double start = GAME_PLAYER_RADIUS + gun->r + 1;
+	struct game_fire fires[GAME_MAX_PELLETS];
+	int n = play_shot(b->id, &b->next_bullet_id, b->weapon, b->x, b->y,
+			  atan2(ty - b->y, tx - b->x), random_unit, NULL,
+			  fires);
 
-	for (int i = 0; i < gun->pellets; i++) {
-		double angle = pellet_angle(gun, i, aim);
-		double dx = cos(angle), dy = sin(angle);
-		struct game_msg m = {
-			.type = GAME_FIRE,
-			.fire = { b->id, b->next_bullet_id++,
-				  b->x + dx * start, b->y + dy * start,
-				  dx * gun->speed, dy * gun->speed,
-				  gun->r, gun->dmg } };
+	for (int i = 0; i < n; i++) {
+		struct game_msg m = { .type = GAME_FIRE, .fire = fires[i] };
 		send_msg(b, &m);
 	}
-	if (b->next_bullet_id < 0) /* wrapped around after 2^31 bullets */
-		b->next_bullet_id = 0;
-	/* A little slower than allowed, so jitter never makes us too fast. */
-	b->next_shot = now + gun->interval * 1.05 + 0.01;
+	b->shielded_until = 0;
 }
 
 /* ---- Deciding ------------------------------------------------------------ */
 
-/* The nearest living enemy; false if there is none. */
-static bool nearest_enemy(const struct bot *b, double *x, double *y)
+/* Everyone b may shoot at: our other bots and the players we know. */
+static int collect_targets(const struct bot *b, double now)
 {
-	double best = INFINITY;
+	int n = 0;
 
 	for (int i = 0; i < bot_count; i++) {
 		const struct bot *e = &bots[i];
-		double d = hypot(e->x - b->x, e->y - b->y);
-		if (e != b && e->alive && d < best) {
-			best = d;
-			*x = e->x;
-			*y = e->y;
-		}
+		if (e != b && e->alive)
+			targets[n++] = (struct play_target){
+				e->id, e->x, e->y, now < e->shielded_until };
 	}
 	for (int i = 0; i < other_count; i++) {
 		const struct other *e = &others[i];
-		double d = hypot(e->x - b->x, e->y - b->y);
-		if (e->alive && d < best) {
-			best = d;
-			*x = e->x;
-			*y = e->y;
-		}
+		if (e->alive)
+			targets[n++] = (struct play_target){
+				e->id, e->x, e->y, now < e->shielded_until };
 	}
-	return best < INFINITY;
+	return n;
+}
+
+/* Appear away from everyone, and tell the server. */
+static void send_spawn(struct bot *b, double now)
+{
+	double x, y;
+
+	play_spawn_point(targets, collect_targets(b, now), 50, random_unit,
+			 NULL, &x, &y);
+	struct game_msg m = { .type = GAME_SPAWN,
+			      .spawn = { b->id, x, y, GAME_START_HP } };
+	send_msg(b, &m);
+	b->spawn_sent_at = now;
 }
 
 /* Where to walk: the nearest item, or else a random spot, now and then a
@@ -253,8 +254,8 @@ static void walk(struct bot *b, double dt)
 		b->vx = b->vy = 0;
 		return;
 	}
-	b->vx = dx / d * BOT_SPEED;
-	b->vy = dy / d * BOT_SPEED;
+	b->vx = dx / d * skill->speed;
+	b->vy = dy / d * skill->speed;
 	b->x += b->vx * dt;
 	b->y += b->vy * dt;
 	game_clamp_to_arena(&b->x, &b->y);
@@ -275,15 +276,15 @@ static void play(struct bot *b, double now, double dt)
 	}
 	choose_goal(b, now);
 	walk(b, dt);
-	bool enemy = nearest_enemy(b, &tx, &ty);
-	if (!enemy) {
-		tx = b->goal_x;
-		ty = b->goal_y;
-	}
+	tx = b->goal_x;
+	ty = b->goal_y;
+	bool shoot = play_think(skill, &b->mind, targets,
+				collect_targets(b, now), b->x, b->y, b->weapon,
+				now, random_unit, NULL, &tx, &ty);
 	if (now >= b->next_pos)
 		send_pos(b, tx, ty, now);
-	if (enemy && now >= b->next_shot)
-		fire_at(b, tx, ty, now);
+	if (shoot)
+		fire_at(b, tx, ty);
 }
 
 /* ---- Listening ----------------------------------------------------------- */
@@ -313,19 +314,23 @@ static void time_relay(const struct game_pos *m, double now)
 	game_histogram_add(&run_latency, latency * 1000);
 }
 
-static void on_spawn(struct bot *b, const struct game_spawn *m)
+static void on_spawn(struct bot *b, const struct game_spawn *m, double now)
 {
 	struct other *o;
 
 	if (m->id == b->id) {
+		if (!b->named)
+			send_name(b);
 		b->alive = true;
+		b->shielded_until = now + GAME_SPAWN_PROTECTION;
 		b->hp = m->hp;
 		b->x = m->x;
 		b->y = m->y;
 		b->weapon = GAME_GUN;
 		b->next_wander = 0;
 	} else if (!bot_by_id(m->id) && (o = other_by_id(m->id, true))) {
-		*o = (struct other){ m->id, true, m->x, m->y };
+		*o = (struct other){ m->id, true, m->x, m->y,
+				     now + GAME_SPAWN_PROTECTION };
 	}
 }
 
@@ -357,7 +362,7 @@ static void on_kill(struct bot *b, const struct game_kill *m, double now)
 static void on_message(struct bot *b, const struct game_msg *m, double now)
 {
 	switch (m->type) {
-	case GAME_SPAWN: on_spawn(b, &m->spawn); break;
+	case GAME_SPAWN: on_spawn(b, &m->spawn, now); break;
 	case GAME_POS: on_pos(&m->pos, now); break;
 	case GAME_KILL: on_kill(b, &m->kill, now); break;
 	case GAME_HIT:
@@ -381,7 +386,13 @@ static void on_message(struct bot *b, const struct game_msg *m, double now)
 			if (others[i].id == m->leave.id)
 				others[i] = others[--other_count];
 		break;
-	default: /* FIRE: bots do not dodge */
+	case GAME_FIRE: { /* bots do not dodge; a shot ends protection */
+		struct other *o = other_by_id(m->fire.id, false);
+		if (o)
+			o->shielded_until = 0;
+		break;
+	}
+	default:
 		break;
 	}
 }
@@ -457,9 +468,10 @@ static bool parse_value(const char *text, double min, double max, double *out)
 }
 
 static const char usage[] =
-	"usage: game_bot [-h] [-n N] [-d SECONDS] [HOST] [PORT]\n"
+	"usage: game_bot [-h] [-n N] [-d SECONDS] [-s SKILL] [HOST] [PORT]\n"
 	"  -n N        players to run, 1..%d (default 3)\n"
 	"  -d SECONDS  stop after this long (default: never)\n"
+	"  -s SKILL    easy, normal or hard (default normal)\n"
 	"  HOST defaults to localhost, PORT to %s\n";
 
 static void parse_bot_args(int argc, char **argv, int *n, double *duration,
@@ -469,7 +481,7 @@ static void parse_bot_args(int argc, char **argv, int *n, double *duration,
 	bool ok = true;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+hn:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "+hn:d:s:")) != -1) {
 		if (opt == 'n') {
 			ok = parse_value(optarg, 1, BOTS_MAX, &value) &&
 			     value == floor(value);
@@ -477,6 +489,10 @@ static void parse_bot_args(int argc, char **argv, int *n, double *duration,
 		} else if (opt == 'd') {
 			ok = parse_value(optarg, 0, 1e6, &value);
 			*duration = value;
+		} else if (opt == 's') {
+			int level = play_level_by_name(optarg);
+			ok = level >= 0;
+			skill = &play_skills[ok ? level : 0];
 		}
 		if (opt == 'h' || opt == '?' || !ok) {
 			fprintf(opt == 'h' ? stdout : stderr, usage, BOTS_MAX,

@@ -13,6 +13,7 @@
 #define CLIENT_STATE_H
 
 #include "game.h"
+#include "play.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +38,10 @@ struct client_player {
 	double x, y, vx, vy, aimx, aimy, hp;
 	double seen_at;   /* when x, y were true: extrapolate from there */
 	int kills, deaths;
+	double shielded_until; /* spawn protection: SPAWN + 2 s, or its FIRE */
+	double hit_at;    /* its last HIT, for the flash */
+	double died_at;   /* its last KILL, for the burst */
+	char name[GAME_NAME_MAX + 1]; /* from NAME; "" until one comes */
 };
 
 struct client_bullet {
@@ -79,6 +84,8 @@ struct client_state {
 	int next_bullet_id;
 	double now;            /* the time of the last step */
 	unsigned int rng;      /* spawn points and minigun spread */
+	int autopilot_level;   /* enum play_level, PLAY_EASY by default */
+	struct play_mind autopilot_mind;
 
 	struct client_player players[CLIENT_MAX_PLAYERS];
 	int player_count;
@@ -135,9 +142,12 @@ double client_state_respawn_in(const struct client_state *s, double now);
  * then lowest id).  Returns how many were written (at most max). */
 int client_state_ranking(const struct client_state *s, int *order, int max);
 
-/* The autopilot for tests and demos: wander around the arena, aim at the
- * nearest living player and keep the trigger held. */
-void client_state_autopilot(const struct client_state *s, double now,
+/* Whether p is spawn-protected at `now` (bullets pass through it). */
+bool client_state_shielded(const struct client_player *p, double now);
+
+/* The autopilot for tests and demos: wander around the arena, aim and
+ * fire as a game_bot of s->autopilot_level does (play.c). */
+void client_state_autopilot(struct client_state *s, double now,
 			    struct client_input *in);
 
 #endif

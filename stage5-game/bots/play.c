@@ -1,0 +1,130 @@
+/*
+ * play.c - how a computer plays, shared by game_bot and game_client.
+ * See play.h.
+ */
+#include "play.h"
+
+#include <math.h>
+#include <string.h>
+
+const struct play_skill play_skills[PLAY_LEVEL_COUNT] = {
+	/*               name     aim_error reaction pause range  speed */
+	[PLAY_EASY]   = { "easy",   14,      0.7,    0.45,  300,  110 },
+	[PLAY_NORMAL] = { "normal",  6,      0.3,    0.1,   450,  150 },
+	[PLAY_HARD]   = { "hard",    1.5,    0.1,    0,    1000,  190 },
+};
+
+int play_level_by_name(const char *name)
+{
+	for (int level = 0; level < PLAY_LEVEL_COUNT; level++)
+		if (strcmp(name, play_skills[level].name) == 0)
+			return level;
+	return -1;
+}
+
+/* The nearest target that is not shielded, or NULL. */
+static const struct play_target *nearest(const struct play_target *targets,
+					 int count, double x, double y)
+{
+	const struct play_target *best = NULL;
+	double best_distance = INFINITY;
+
+	for (int i = 0; i < count; i++) {
+		double d = hypot(targets[i].x - x, targets[i].y - y);
+		if (!targets[i].shielded && d < best_distance) {
+			best_distance = d;
+			best = &targets[i];
+		}
+	}
+	return best;
+}
+
+bool play_think(const struct play_skill *skill, struct play_mind *mind,
+		const struct play_target *targets, int count, double x,
+		double y, int weapon, double now,
+		double (*random)(void *), void *rng, double *aimx,
+		double *aimy)
+{
+	const struct play_target *t = nearest(targets, count, x, y);
+
+	if (!t) {
+		mind->target_id = 0;
+		return false;
+	}
+	/* A new target takes a moment to find in the crowd. */
+	if (t->id != mind->target_id) {
+		mind->target_id = t->id;
+		mind->aiming_since = now;
+	}
+	double distance = hypot(t->x - x, t->y - y);
+	double aim = atan2(t->y - y, t->x - x);
+	/* The hand is not steady: off by up to aim_error either way. */
+	aim += (random(rng) - 0.5) * 2 * skill->aim_error * M_PI / 180;
+	*aimx = x + cos(aim) * distance;
+	*aimy = y + sin(aim) * distance;
+	if (distance > skill->range || now < mind->next_shot ||
+	    now < mind->aiming_since + skill->reaction)
+		return false;
+	/* A little slower than the weapon allows, so that jitter on the way
+	 * never makes a shot too early for the server. */
+	mind->next_shot = now + game_weapons[weapon].interval * 1.05 + 0.01 +
+			  skill->fire_pause;
+	return true;
+}
+
+#define SPAWN_CANDIDATES 12
+
+void play_spawn_point(const struct play_target *targets, int count,
+		      double margin, double (*random)(void *), void *rng,
+		      double *x, double *y)
+{
+	double best = -1;
+
+	for (int i = 0; i < SPAWN_CANDIDATES; i++) {
+		double cx = floor(margin + random(rng) * (GAME_WIDTH - 2 * margin));
+		double cy = floor(margin + random(rng) * (GAME_HEIGHT - 2 * margin));
+		double nearest_one = INFINITY;
+		for (int t = 0; t < count; t++)
+			nearest_one = fmin(nearest_one, hypot(targets[t].x - cx,
+							      targets[t].y - cy));
+		if (nearest_one > best) {
+			best = nearest_one;
+			*x = cx;
+			*y = cy;
+		}
+	}
+}
+
+/* The direction of pellet i of a shot aimed at `aim` (radians). */
+static double pellet_angle(const struct game_weapon *gun, int i, double aim,
+			   double unit)
+{
+	double spread = gun->spread * M_PI / 180;
+
+	if (gun->pellets == 1) /* a shaky hand */
+		return aim + (unit - 0.5) * spread;
+	return aim + spread * ((double)i / (gun->pellets - 1) - 0.5);
+}
+
+int play_shot(int id, int *next_bullet_id, int weapon, double x, double y,
+	      double aim, double (*random)(void *), void *rng,
+	      struct game_fire out[GAME_MAX_PELLETS])
+{
+	const struct game_weapon *gun = &game_weapons[weapon];
+	/* Just outside our own circle, well within GAME_FIRE_REACH. */
+	double start = GAME_PLAYER_RADIUS + gun->r + 1;
+	int count = gun->pellets < GAME_MAX_PELLETS ? gun->pellets
+						    : GAME_MAX_PELLETS;
+
+	for (int i = 0; i < count; i++) {
+		double angle = pellet_angle(gun, i, aim, random(rng));
+		double dx = cos(angle), dy = sin(angle);
+		out[i] = (struct game_fire){ id, (*next_bullet_id)++,
+					     x + dx * start, y + dy * start,
+					     dx * gun->speed, dy * gun->speed,
+					     gun->r, gun->dmg };
+		if (*next_bullet_id < 0) /* wrapped after 2^31 bullets */
+			*next_bullet_id = 0;
+	}
+	return count;
+}
