@@ -48,23 +48,29 @@ tests/test_stage4.o: CPPFLAGS += -Istage4-chat
 
 # ---- stage 5: game ---------------------------------------------------------
 # The lesson (what learners build): the server, its world, the protocol, in
-# stage5-game/.  Handed out: the bots (bots/) and the graphical client
-# (client/).  Every program is built in stage5-game/ itself.
-STAGE5 = stage5-game/game_server stage5-game/game_bot
+# stage5-game/.  The bots and the graphical client are handed out: their
+# rules follow in sections of their own.  Every program is built in
+# stage5-game/ itself.
+STAGE5 = stage5-game/game_server
 stage5-game/game_server: stage5-game/game_server.o stage5-game/game_world.o \
 			 stage5-game/game.o $(COMMON)
-# play.c: how a computer aims and fires, for the bots and the autopilot.
-stage5-game/game_bot: stage5-game/bots/game_bot.o stage5-game/bots/play.o \
-		      stage5-game/game.o $(COMMON)
-stage5-game/bots/%.o stage5-game/client/%.o: CPPFLAGS += -Istage5-game \
-	-Istage5-game/bots
 # game.c uses the maths library (fmin, hypot...).
-$(STAGE5) tests/run_tests: LDLIBS += -lm
+stage5-game/game_server tests/run_tests: LDLIBS += -lm
 TEST_SUITES += tests/test_stage5.o
 TEST_UNITS  += stage5-game/game.o stage5-game/game_world.o
 tests/test_stage5.o: CPPFLAGS += -Istage5-game
 
-# ---- stage 5: the graphical client ------------------------------------------
+# ---- handed out with stage 5: the bots ----------------------------------------
+# play.c: how a computer aims, fires and spawns, for the bots and the
+# client's shots and autopilot.
+STAGE5 += stage5-game/game_bot
+stage5-game/game_bot: stage5-game/bots/game_bot.o stage5-game/bots/play.o \
+		      stage5-game/game.o $(COMMON)
+stage5-game/game_bot: LDLIBS += -lm
+stage5-game/bots/%.o stage5-game/client/%.o: CPPFLAGS += -Istage5-game \
+	-Istage5-game/bots
+
+# ---- handed out with stage 5: the graphical client ---------------------------
 # Only where SDL2 and SDL2_ttf are installed (`make test` installs them);
 # elsewhere one line says what to install and the rest still builds.
 CLIENT_UNITS = stage5-game/client/client_state.o \
