@@ -117,7 +117,7 @@ TEST_UNITS  += $(ROOM_CLIENT)
 # when the runner is built, after `make test` has installed Check.
 TEST_SUITES += tests/test_common.o tests/test_stage1.o tests/test_stage2.o \
 	       tests/test_stage3.o tests/test_faults.o tests/test_bench.o
-TEST_SUITES += tests/test_slides.o
+TEST_SUITES += tests/test_slides.o tests/test_exercises.o
 TEST_UNITS  += stage2-quiz/quiz.o
 TEST_RUNNER = tests/run_tests
 
@@ -184,8 +184,9 @@ bench: all $(BENCH)
 # make slides     every deck, slides/*.md, to one self-contained HTML
 #                 file in slides/html/ (works offline), with Marp CLI,
 #                 pinned in slides/package.json: npm ci fetches it once.
-# make exercises  the catch-up skeletons, exercises/stageN/: each stage's
-#                 sources with its lesson cut out (slides/exercises.py).
+# make exercises  a skeleton per practice, exercises/P/ (1-1 ... 5-4): its
+#                 stage's sources with that practice's code cut out
+#                 (slides/exercises.py); one that exists is kept.
 # make doctor     what this machine lacks for the workshop, in plain words.
 MARP = slides/node_modules/.bin/marp
 PRACTICE = slides/practice/line_client

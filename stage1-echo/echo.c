@@ -10,7 +10,7 @@
 
 void serve_echo(int fd)
 {
-	/* exercise: recv() what came and send_all() it back, until EOF */
+	/* exercise 1-3: recv() what came and send_all() it back, until EOF */
 	char buf[4096];
 	ssize_t n;
 

@@ -1,22 +1,55 @@
 /*
  * echo_client - stage 1: the first client.
  *
- * Connect, send each MESSAGE as a line (by default the workshop's two),
- * say "I am done sending", and print everything the server sends back.
+ * Connect (getaddrinfo, socket, connect: by hand here, common/net.c's
+ * connect_to() from stage 2 on), send each MESSAGE as a line (by default
+ * the workshop's two), say "I am done sending", and print everything the
+ * server sends back.
  */
 #include "net.h"
 
 #include <err.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static char *workshop_messages[] = { "Hello socket", "안녕 세계!" };
 
+/* Connect to host:port.  Returns the socket, or -1 after saying why. */
+static int connect_to_server(const char *host, const char *port)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, /* IPv4 or IPv6 */
+				  .ai_socktype = SOCK_STREAM }; /* TCP */
+	struct addrinfo *addresses;
+	int fd = -1;
+
+	/* exercise 1-1: getaddrinfo() the host, then socket() and connect() */
+	/* getaddrinfo() turns a name ("localhost") and a port into
+	 * addresses: a name may have several (IPv6 and IPv4). */
+	int rc = getaddrinfo(host, port, &hints, &addresses);
+	if (rc != 0) {
+		warnx("%s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (struct addrinfo *a = addresses; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+			close(fd); /* try the next address */
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		warn("cannot connect to %s port %s", host, port);
+	freeaddrinfo(addresses);
+	/* end of exercise */
+	return fd;
+}
+
 static int send_messages(int fd, char **messages, int count)
 {
-	/* exercise: send_text() each message and a "\n" after it */
+	/* exercise 1-1: send_text() each message and a "\n" after it */
 	for (int i = 0; i < count; i++)
 		if (send_text(fd, messages[i]) < 0 || send_text(fd, "\n") < 0)
 			return -1;
@@ -49,7 +82,7 @@ int main(int argc, char **argv)
 		cfg.more = workshop_messages;
 		cfg.more_count = 2;
 	}
-	int fd = connect_to(cfg.host, cfg.port);
+	int fd = connect_to_server(cfg.host, cfg.port);
 	if (fd < 0)
 		return 1;
 	set_timeout(fd, 30);

@@ -61,7 +61,7 @@ static void ask_one_question(FILE *in, FILE *out)
 	int a = random_digit(), b = random_digit();
 	char answer[ANSWER_MAX];
 
-	/* exercise: send the question, read the answer, send the verdict */
+	/* exercise 2: send the question, read the answer, send the verdict */
 	fprintf(out, "%d+%d\n", a, b);
 	/* stdio keeps what we print in a buffer: push it onto the network
 	 * now, or the client waits for a question that never comes. */

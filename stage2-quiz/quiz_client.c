@@ -35,7 +35,7 @@ static int play(FILE *in, FILE *out)
 	fflush(stdout);
 	if (!fgets(line, sizeof line, stdin))
 		return 1;
-	/* exercise: send your answer as one line, and fflush() it */
+	/* exercise 2: send your answer as one line, and fflush() it */
 	fputs(line, out);
 	if (!strchr(line, '\n'))
 		fputs("\n", out); /* the server reads whole lines */

@@ -1,8 +1,10 @@
 /*
  * quiz_server - stage 2: the arithmetic quiz, one client at a time.
  *
- * The same blocking accept loop as stage 1's echo_server; what changed is
- * the handler (quiz.c), which talks through the "file" interface.
+ * The same blocking accept loop as stage 1's echo_server.  Stage 1 wrote
+ * socket(), bind(), listen() and accept() by hand; from now on they are
+ * common/net.c's helpers, listen_on() and accept_client().  What changed
+ * is the handler (quiz.c), which talks through the "file" interface.
  * Start two quiz_clients: the second waits until the first has answered.
  */
 #include "net.h"

@@ -88,6 +88,7 @@ Suite *stage4_suite(void);
 Suite *stage5_suite(void);
 Suite *client_suite(void);
 Suite *slides_suite(void);
+Suite *exercises_suite(void);
 Suite *stagecheck_suite(void);
 Suite *room_client_suite(void);
 

@@ -1,7 +1,8 @@
 /*
  * test_slides.c - the workshop materials: the slides build, every code
- * block on them is the code in the repository, every catch-up skeleton
- * builds, practice 1-4's client works, and `make doctor` gives a verdict.
+ * block on them is the code in the repository, every goal slide names its
+ * exercise, practice 1-4's client works, and `make doctor` gives a
+ * verdict.  The skeletons themselves: test_exercises.c.
  *
  * These run the real tools (make, Marp CLI, python3) from the top of the
  * tree.  The sanitizer builds copy only the C sources into build/, without
@@ -171,56 +172,73 @@ START_TEST(every_practice_has_a_complete_goal_slide)
 }
 END_TEST
 
-/* ---- The catch-up skeletons ------------------------------------------- */
-
-struct skeleton {
-	const char *dir;
-	const char *lesson_file; /* where a TODO replaced the lesson */
-	const char *solution;    /* a line of the lesson, gone from it */
-	const char *server;      /* a program the skeleton builds */
-};
-
-static const struct skeleton skeletons[] = {
-	{ "exercises/stage1", "stage1-echo/echo.c", "send_all(fd, buf",
-	  "stage1-echo/echo_server" },
-	{ "exercises/stage2", "stage2-quiz/quiz.c", "fprintf(out, \"%d+%d\\n\"",
-	  "stage2-quiz/quiz_server" },
-	{ "exercises/stage3", "stage3-concurrent/quiz_thread.c",
-	  "pthread_create(", "stage3-concurrent/quiz_thread" },
-	{ "exercises/stage4", "stage4-chat/chat_server.c",
-	  "strcmp(u->room, room) == 0", "stage4-chat/chat_server" },
-	{ "exercises/stage5", "stage5-game/game_world.c",
-	  "victim->hp -= b->dmg", "stage5-game/game_server" },
-};
-
-START_TEST(make_exercises_writes_skeletons_that_build)
+/* A copy of the goal slide of practice `tag` ("# Practice TAG: ..." on
+ * a goal slide) in `decks` (all of them, one text), or NULL. */
+static char *goal_slide(const char *decks, const char *tag)
 {
-	const struct skeleton *k = &skeletons[_i];
-	char command[512], path[512];
+	char title[32];
 
-	ck_assert_msg(sh("make --no-print-directory exercises 2>&1",
-			 BUILD_WAIT_MS) == 0, "make exercises:\n%s", out);
-	snprintf(command, sizeof command, "make -s -C %s 2>&1", k->dir);
-	ck_assert_msg(sh(command, BUILD_WAIT_MS) == 0, "%s:\n%s", k->dir, out);
+	snprintf(title, sizeof title, "\n# Practice %s: ", tag);
+	for (const char *at = strstr(decks, title); at;
+	     at = strstr(at + 1, title)) {
+		const char *slide = at;
+		while (slide > decks && strncmp(slide, "\n---\n", 5) != 0)
+			slide--;
+		const char *end = strstr(at, "\n---\n");
+		char *copy = strndup(slide, end ? (size_t)(end - slide)
+						: strlen(slide));
+		if (strstr(copy, "<!-- _class: goal -->"))
+			return copy;
+		free(copy);
+	}
+	return NULL;
+}
 
-	snprintf(path, sizeof path, "%s/%s", k->dir, k->lesson_file);
-	ck_assert_msg(file_has(path, "/* TODO: "), "%s has no TODO", path);
-	ck_assert_msg(!file_has(path, k->solution),
-		      "%s still has the answer", path);
-	ck_assert_msg(!file_has(path, "exercise"), "%s has markers", path);
-	snprintf(path, sizeof path, "%s/TODO.md", k->dir);
-	ck_assert(file_has(path, k->lesson_file));
+/* Every practice with a skeleton (slides/exercises.py --list: tag, files
+ * to edit, build, run, check) has a goal slide that names the file to
+ * edit, how to build and run it, and its check with --room. */
+START_TEST(every_goal_slide_names_its_exercise_and_check)
+{
+	glob_t paths;
+	char *decks = NULL;
+	size_t size = 0;
 
-	/* The skeleton's server runs: it listens, and the stub handlers of
-	 * stages 1 and 2 just close the connection. */
-	struct server s;
-	snprintf(path, sizeof path, "%s/%s", k->dir, k->server);
-	server_start(&s, path, NULL);
-	int fd = server_connect(&s);
-	if (_i < 2)
-		ck_assert(recv_closed(fd, WAIT_MS));
-	close(fd);
-	ck_assert_int_eq(server_stop(&s), 0);
+	ck_assert_int_eq(glob("slides/0*.md", 0, NULL, &paths), 0);
+	FILE *all = open_memstream(&decks, &size);
+	for (size_t i = 0; i < paths.gl_pathc; i++) {
+		char *text = read_file(paths.gl_pathv[i]);
+		fprintf(all, "\n---\n%s", text);
+		free(text);
+	}
+	fclose(all);
+	globfree(&paths);
+
+	ck_assert_msg(sh("python3 slides/exercises.py --list", WAIT_MS) == 0,
+		      "%s", out);
+	int practices = 0;
+	for (char *row = strtok(out, "\n"); row; row = strtok(NULL, "\n")) {
+		char *fields[5], *save;
+		int n = 0;
+		for (char *f = strtok_r(row, "\t", &save); f && n < 5;
+		     f = strtok_r(NULL, "\t", &save))
+			fields[n++] = f;
+		ck_assert_int_eq(n, 5);
+		char *first_edit = strtok_r(fields[1], " ", &save);
+		char *slide = goal_slide(decks, fields[0]);
+		ck_assert_msg(slide, "practice %s has no goal slide", fields[0]);
+		char check[128];
+		snprintf(check, sizeof check, "%s --room HOST", fields[4]);
+		ck_assert_msg(strstr(slide, first_edit) &&
+			      strstr(slide, fields[2]) &&
+			      (!strcmp(fields[4], "-") || strstr(slide, check)),
+			      "practice %s's goal slide lacks '%s', '%s' or "
+			      "'%s':\n%s", fields[0], first_edit, fields[2],
+			      check, slide);
+		free(slide);
+		practices++;
+	}
+	ck_assert_int_ge(practices, 7); /* 1-1, 1-3, 1-4, 2, 3, 4, 4-2 */
+	free(decks);
 }
 END_TEST
 
@@ -285,13 +303,11 @@ Suite *slides_suite(void)
 	tcase_add_test(build, every_code_block_is_its_source);
 	tcase_add_test(build, a_changed_source_line_fails_the_check);
 	tcase_add_test(build, every_practice_has_a_complete_goal_slide);
+	tcase_add_test(build, every_goal_slide_names_its_exercise_and_check);
 	tcase_set_timeout(build, 300);
 	suite_add_tcase(s, build);
 
-	TCase *exercises = tcase_create("exercises");
-	tcase_add_loop_test(exercises,
-			    make_exercises_writes_skeletons_that_build, 0,
-			    sizeof skeletons / sizeof skeletons[0]);
+	TCase *exercises = tcase_create("practice and doctor");
 	tcase_add_test(exercises, line_client_echoes_lines_through_files);
 	tcase_add_test(exercises, make_doctor_gives_a_verdict);
 	tcase_add_test(exercises,

@@ -3,6 +3,8 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -152,6 +154,57 @@ START_TEST(a_reset_does_not_stop_the_server)
 }
 END_TEST
 
+/* The highest descriptor of `pid` that is a socket: a server that has
+ * only started, its listening socket. */
+static int highest_socket_fd(pid_t pid)
+{
+	char dir_path[64], link_path[320], target[64];
+	int highest = -1;
+
+	snprintf(dir_path, sizeof dir_path, "/proc/%d/fd", (int)pid);
+	DIR *dir = opendir(dir_path);
+	ck_assert_ptr_nonnull(dir);
+	for (struct dirent *e; (e = readdir(dir));) {
+		snprintf(link_path, sizeof link_path, "%s/%s", dir_path,
+			 e->d_name);
+		ssize_t n = readlink(link_path, target, sizeof target - 1);
+		if (n > 0 && strncmp(target, "socket:", 7) == 0 &&
+		    atoi(e->d_name) > highest)
+			highest = atoi(e->d_name);
+	}
+	closedir(dir);
+	return highest;
+}
+
+/* Stage 1 holds one client's socket at a time, so it can only run out of
+ * descriptors when the limit leaves none for a client: here, just enough
+ * for what it inherits and its listening socket.  Its own accept loop must
+ * say so and wait, not spin, and still stop cleanly. */
+START_TEST(out_of_descriptors_waits_without_spinning)
+{
+	struct server s;
+
+	/* socket() takes the lowest free number, so below the listening
+	 * socket every descriptor is in use. */
+	server_start(&s, ECHO_SERVER, NULL);
+	int listening = highest_socket_fd(s.pid);
+	ck_assert_int_ge(listening, 3);
+	ck_assert_int_eq(server_stop(&s), 0);
+
+	server_start_with_fd_limit(&s, listening + 1, ECHO_SERVER, NULL);
+	int fd = server_connect(&s); /* the backlog takes it */
+	ck_assert(server_log_has(&s, "accept: Too many open files", WAIT_MS));
+	long long before = tree_usage(s.pid).ticks;
+	usleep(1500 * 1000);
+	long long spent = tree_usage(s.pid).ticks - before;
+	long hz = sysconf(_SC_CLK_TCK);
+	ck_assert_msg(spent < hz / 2, "used %.2f s of CPU in 1.5 s: spinning",
+		      (double)spent / (double)hz);
+	close(fd);
+	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
 START_TEST(client_reports_a_refused_connection)
 {
 	char out[64];
@@ -176,6 +229,7 @@ Suite *stage1_suite(void)
 	tcase_add_test(tc, second_client_waits_for_the_first);
 	tcase_add_test(tc, a_silent_client_is_dropped_after_the_timeout);
 	tcase_add_test(tc, a_reset_does_not_stop_the_server);
+	tcase_add_test(tc, out_of_descriptors_waits_without_spinning);
 	tcase_add_test(tc, client_reports_a_refused_connection);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

@@ -24,6 +24,7 @@ static int echo_lines(FILE *in, FILE *out)
 	char line[LINE_MAX_LEN];
 
 	while (fgets(line, sizeof line, stdin)) {
+		/* exercise 1-4: send it (flush!), fgets() the echo, print it */
 		fputs(line, out);
 		if (!strchr(line, '\n'))
 			fputs("\n", out); /* the echo comes back line by line */
@@ -38,6 +39,7 @@ static int echo_lines(FILE *in, FILE *out)
 			return 1;
 		}
 		fputs(line, stdout);
+		/* end of exercise */
 	}
 	return 0;
 }
@@ -54,11 +56,14 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	set_timeout(fd, 30);
+	FILE *in = NULL, *out = NULL;
+	/* exercise 1-4: two FILEs on the socket, one to read, one to write */
 	/* One stream to read, one to write: stdio may not switch one FILE
 	 * from writing to reading without a seek, and a socket cannot seek. */
 	int write_fd = dup(fd);
-	FILE *in = fdopen(fd, "r");
-	FILE *out = write_fd < 0 ? NULL : fdopen(write_fd, "w");
+	in = fdopen(fd, "r");
+	out = write_fd < 0 ? NULL : fdopen(write_fd, "w");
+	/* end of exercise */
 	if (!in || !out)
 		err(1, "fdopen");
 	int rc = echo_lines(in, out);
