@@ -287,6 +287,18 @@ int run_program(char *const argv[], const char *input, char *out, size_t cap,
 	return WEXITSTATUS(status);
 }
 
+int run_shell(const char *command, char *out, size_t cap, int timeout_ms)
+{
+	char *argv[] = { "sh", "-c", (char *)command, NULL };
+
+	/* A make it runs must not think it runs inside the make that runs
+	 * the tests (make test). */
+	unsetenv("MAKEFLAGS");
+	unsetenv("MFLAGS");
+	unsetenv("MAKELEVEL");
+	return run_program(argv, "", out, cap, timeout_ms);
+}
+
 void check_server_contract(const char *program)
 {
 	char out[4096];

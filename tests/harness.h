@@ -75,6 +75,10 @@ bool recv_nothing(int fd, int timeout_ms);
 int run_program(char *const argv[], const char *input, char *out, size_t cap,
 		int timeout_ms);
 
+/* run_program() of `sh -c command`, its stderr in `out` with its stdout,
+ * outside of any make that runs the tests. */
+int run_shell(const char *command, char *out, size_t cap, int timeout_ms);
+
 /* The suites, one per file. */
 Suite *common_suite(void);
 Suite *stage1_suite(void);
