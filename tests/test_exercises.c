@@ -63,32 +63,25 @@ static const struct exercise exercises[] = {
 
 static char out[OUT_MAX];
 
-/* Run a shell command line, its stderr with its stdout into `out`.
- * Returns its exit status.  Our make must not think it runs inside the
- * make that runs the tests (make test). */
 static int sh(const char *command, int timeout_ms)
 {
-	char *argv[] = { "sh", "-c", (char *)command, NULL };
-
-	unsetenv("MAKEFLAGS");
-	unsetenv("MFLAGS");
-	unsetenv("MAKELEVEL");
-	return run_program(argv, "", out, sizeof out, timeout_ms);
+	return run_shell(command, out, sizeof out, timeout_ms);
 }
 
-/* A port nobody listens on: the kernel's pick, given back at once. */
-static int free_port(void)
+/* A socket bound to a port on 127.0.0.1 but not listening: a connect
+ * there is refused, and nobody else can take the port meanwhile. */
+static int port_that_refuses(char port[16])
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET,
 				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof addr;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	ck_assert(fd >= 0);
-	ck_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
-	ck_assert(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
-	close(fd);
-	return ntohs(addr.sin_port);
+	ck_assert(fd >= 0 &&
+		  bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+		  getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+	snprintf(port, 16, "%d", ntohs(addr.sin_port));
+	return fd;
 }
 
 /* Start the server the skeleton built and run its check.  A skeleton
@@ -103,10 +96,16 @@ static int check_server(const struct exercise *e, const char *dir)
 
 	snprintf(path, sizeof path, "%s/%s", dir, e->program);
 	bool listening = spawn_server(&s, argv, WAIT_MS, 0) == 0;
-	snprintf(port, sizeof port, "%d", listening ? s.port : free_port());
+	int refusing = -1;
+	if (listening)
+		snprintf(port, sizeof port, "%d", s.port);
+	else
+		refusing = port_that_refuses(port);
 	snprintf(command, sizeof command, "tests/stagecheck %s 127.0.0.1 %s",
 		 e->check, port);
 	int rc = sh(command, CHECK_WAIT_MS);
+	if (refusing >= 0)
+		close(refusing);
 	if (listening)
 		ck_assert_msg(server_stop(&s) == 0, "%s did not stop cleanly",
 			      path);

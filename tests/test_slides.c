@@ -23,17 +23,9 @@
 
 static char out[OUT_MAX];
 
-/* Run a shell command line, its stderr with its stdout into `out`.
- * Returns its exit status.  Our make must not think it runs inside the
- * make that runs the tests (make test). */
 static int sh(const char *command, int timeout_ms)
 {
-	char *argv[] = { "sh", "-c", (char *)command, NULL };
-
-	unsetenv("MAKEFLAGS");
-	unsetenv("MFLAGS");
-	unsetenv("MAKELEVEL");
-	return run_program(argv, "", out, sizeof out, timeout_ms);
+	return run_shell(command, out, sizeof out, timeout_ms);
 }
 
 static char *read_file(const char *path)
