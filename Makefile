@@ -122,7 +122,7 @@ TEST_UNITS  += stage2-quiz/quiz.o
 TEST_RUNNER = tests/run_tests
 
 .PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install bench fuzz soak valgrind \
-	slides exercises doctor clean-slides
+	slides test-slides exercises doctor clean-slides
 
 all: $(PROGRAMS)
 
@@ -197,6 +197,12 @@ slides: $(MARP)
 	rm -rf slides/html
 	$(MARP) --no-stdin --config-file slides/marp.config.yml \
 		--input-dir slides --output slides/html
+
+# make test-slides  every deck in headless Chromium (slides/test-render.mjs):
+#                   fails when a slide's content leaves its frame or a
+#                   Korean character is drawn as a box.
+test-slides: slides
+	node slides/test-render.mjs
 
 $(MARP):
 	@command -v npm >/dev/null 2>&1 || { echo "make slides needs node" \
