@@ -7,7 +7,10 @@ fenced block:
     <!-- code: stage2-quiz/quiz.c -->                        the whole file
     <!-- code: stage2-quiz/quiz.c function=serve_quiz -->    one function
     <!-- code: stage2-quiz/quiz.c lines=/^int main/,/^}/ --> from the first
-        line matching the first regex to the next line matching the second
+        line matching the first regex to the next line matching the second,
+        widened to whole expressions: a range that would end inside one
+        (an open bracket, a line ending in "||" or ",", an open comment)
+        goes on to its end, and to the "}" of a block it opens
     <!-- exercise: stage1-echo/echo.c function=serve_echo -->  the same
         selectors, on the file as `make exercises` cuts it (a TODO in the
         place of each exercise region)
@@ -66,8 +69,9 @@ def function_lines(lines, name):
     raise SnippetError("no function %s()" % name)
 
 
-def range_lines(lines, spec):
-    """lines=/START/,/END/: regular expressions, searched in each line."""
+def range_bounds(lines, spec):
+    """lines=/START/,/END/: regular expressions, searched in each line.
+    Returns the indexes of the first and the last line."""
     m = re.fullmatch(r"/(.*)/,/(.*)/", spec)
     if not m:
         raise SnippetError("lines= wants /START/,/END/, not %s" % spec)
@@ -76,10 +80,106 @@ def range_lines(lines, spec):
         if start_re.search(line):
             for end in range(start + 1, len(lines)):
                 if end_re.search(lines[end]):
-                    return lines[start:end + 1]
+                    return start, end
             raise SnippetError("nothing matches /%s/ after /%s/"
                                % (m.group(2), m.group(1)))
     raise SnippetError("nothing matches /%s/" % m.group(1))
+
+
+def code_text_of_lines(lines, spec):
+    """lines=/START/,/END/ on C: the range, widened to whole expressions."""
+    start, end = whole_expressions(lines, *range_bounds(lines, spec))
+    return lines[start:end + 1]
+
+
+def range_lines(lines, spec):
+    start, end = range_bounds(lines, spec)
+    return lines[start:end + 1]
+
+
+# ---- Whole expressions: an excerpt of C never stops in the middle of one --
+
+# What a line ends with when its expression goes on in the next one.
+CONTINUED = re.compile(r"(\|\||&&|[-+*/%=<>!&|^?,(\[])\s*$")
+# A condition whose statement is on the next line: `if (fd < 0)`.
+CONTROL = re.compile(r"^\s*(\}\s*)?(if|while|for|switch|else)\b[^;{}]*$")
+LITERAL = re.compile(r'"(?:\\.|[^"\\])*"|' + r"'(?:\\.|[^'\\])*'")
+
+
+def code_of(line, in_comment):
+    """The C code of a line without its comments and literals, and
+    whether a /* comment is still open at its end."""
+    code = ""
+    while line:
+        if in_comment:
+            close = line.find("*/")
+            if close < 0:
+                return code, True
+            line, in_comment = line[close + 2:], False
+            continue
+        line = LITERAL.sub('""', line)
+        opened = [i for i in (line.find("/*"), line.find("//")) if i >= 0]
+        if not opened:
+            return code + line, False
+        at = min(opened)
+        code += line[:at]
+        if line.startswith("//", at):
+            return code, False
+        line, in_comment = line[at + 2:], True
+    return code, in_comment
+
+
+def line_codes(lines):
+    """Each line's C code (see code_of), read from the top of the file so
+    a line inside a comment is known to be one, and whether a comment is
+    still open at its end."""
+    codes, in_comment = [], False
+    for line in lines:
+        code, in_comment = code_of(line, in_comment)
+        if line.lstrip().startswith("#"):
+            code = ";"  # a preprocessor line is complete
+        codes.append((code.rstrip(), in_comment))
+    return codes
+
+
+def open_after(codes):
+    """Brackets still open after these lines, the last line's code, and
+    whether a comment is still open."""
+    depth, last = 0, ""
+    for code, _ in codes:
+        depth += sum(code.count(c) for c in "([") - sum(code.count(c)
+                                                        for c in ")]")
+        if code.strip():
+            last = code
+    return depth, last, bool(codes) and codes[-1][1]
+
+
+def whole_expressions(lines, start, end):
+    """Widen lines[start:end + 1] until it holds whole expressions: back
+    over lines that the first one continues, and on until every bracket is
+    closed, no line ends in an operator and no comment is open.  Carried
+    on to a "{", it goes on to the "}" that closes it."""
+    codes = line_codes(lines)
+    while start > 0 and CONTINUED.search(codes[start - 1][0]):
+        start -= 1
+    while start > 0 and open_after(codes[start:end + 1])[0] < 0:
+        start -= 1
+    widened = False
+    while end + 1 < len(lines):
+        depth, last, in_comment = open_after(codes[start:end + 1])
+        if depth <= 0 and not in_comment and not CONTINUED.search(last) \
+                and not CONTROL.search(last):
+            break
+        end += 1
+        widened = True
+    if widened and open_after(codes[start:end + 1])[1].endswith("{"):
+        braces = 0
+        for i in range(start, len(lines)):
+            braces += codes[i][0].count("{") - codes[i][0].count("}")
+            if i >= end and braces <= 0:
+                end = i
+                break
+    return start, end
 
 
 def parse_selectors(text):
@@ -108,7 +208,7 @@ def code_text(root, args, cut_exercises=False):
         if key == "function":
             lines = function_lines(lines, value)
         elif key == "lines":
-            lines = range_lines(lines, value)
+            lines = code_text_of_lines(lines, value)
         else:
             raise SnippetError("unknown selector %s=" % key)
     return lines

@@ -127,6 +127,16 @@ START_TEST(a_changed_source_line_fails_the_check)
 }
 END_TEST
 
+/* An excerpt (lines=/START/,/END/) is widened to whole expressions:
+ * slides/test_snippets.py tries the cuts on a function of its own. */
+START_TEST(an_excerpt_never_ends_inside_an_expression)
+{
+	ck_assert_msg(sh("python3 slides/test_snippets.py 2>&1",
+			 BUILD_WAIT_MS) == 0, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "OK"));
+}
+END_TEST
+
 /* Every practice has a goal slide: what you build, how you run it, and
  * when you are done.  Each deck of a stage has at least one. */
 START_TEST(every_practice_has_a_complete_goal_slide)
@@ -296,6 +306,7 @@ Suite *slides_suite(void)
 	tcase_add_test(build, a_changed_source_line_fails_the_check);
 	tcase_add_test(build, every_practice_has_a_complete_goal_slide);
 	tcase_add_test(build, every_goal_slide_names_its_exercise_and_check);
+	tcase_add_test(build, an_excerpt_never_ends_inside_an_expression);
 	tcase_set_timeout(build, 300);
 	suite_add_tcase(s, build);
 
