@@ -112,6 +112,26 @@ ROOM_CLIENT = tests/room_client.o tests/dial.o
 TEST_SUITES += tests/test_room_client.o
 TEST_UNITS  += $(ROOM_CLIENT)
 
+# ---- the room ------------------------------------------------------------
+# make room: the instructor's tests/room_server on port 10010 (ROOM_FLAGS,
+# e.g. "-f room.state"); tests/ask puts a learner's question in its queue.
+# The parser and the state (tests/room/) are tested on their own too.
+ROOM_UNITS = tests/room/report.o tests/room/state.o tests/room/json.o \
+	     tests/room/store.o
+PROGRAMS += tests/room_server tests/ask
+tests/room_server: tests/room/room_server.o tests/room/http.o \
+		   tests/room/page.o $(ROOM_UNITS) $(COMMON)
+tests/room/page.o: tests/room/page.html
+tests/room/%.o: CPPFLAGS += -Itests/room
+tests/ask: tests/ask.o $(ROOM_CLIENT) $(COMMON)
+TEST_SUITES += tests/test_room.o
+TEST_UNITS  += $(ROOM_UNITS)
+tests/test_room.o: CPPFLAGS += -Itests/room
+ROOM_FLAGS ?= -f room.state
+
+room: tests/room_server
+	./tests/room_server $(ROOM_FLAGS)
+
 # ---- tests -------------------------------------------------------------
 # One Check runner with a suite per file.  The Check flags are looked up
 # when the runner is built, after `make test` has installed Check.
@@ -122,7 +142,7 @@ TEST_UNITS  += stage2-quiz/quiz.o
 TEST_RUNNER = tests/run_tests
 
 .PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install bench fuzz soak valgrind \
-	slides test-slides exercises doctor clean-slides
+	slides test-slides exercises doctor clean-slides room test-room
 
 all: $(PROGRAMS)
 
