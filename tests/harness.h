@@ -95,5 +95,6 @@ Suite *slides_suite(void);
 Suite *exercises_suite(void);
 Suite *stagecheck_suite(void);
 Suite *room_client_suite(void);
+Suite *room_suite(void);
 
 #endif

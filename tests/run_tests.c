@@ -29,6 +29,7 @@ int main(void)
 	srunner_add_suite(runner, bench_suite());
 	srunner_add_suite(runner, stagecheck_suite());
 	srunner_add_suite(runner, room_client_suite());
+	srunner_add_suite(runner, room_suite());
 	srunner_add_suite(runner, slides_suite());
 	srunner_add_suite(runner, exercises_suite());
 	srunner_run_all(runner, CK_NORMAL);

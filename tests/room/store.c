@@ -183,7 +183,6 @@ int room_load(struct room *r, const char *path)
 		}
 		p += record_len + (stop != NULL);
 	}
-	r->saved_version = r->version;
 	pthread_mutex_unlock(&r->lock);
 	warnx("%s: %d records of %d learners and %d questions read", path,
 	      records, r->learner_count, r->question_count);
