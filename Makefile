@@ -208,6 +208,7 @@ bench: all $(BENCH)
 #                 stage's sources with that practice's code cut out
 #                 (slides/exercises.py); one that exists is kept.
 # make doctor     what this machine lacks for the workshop, in plain words.
+#                 ROOM=HOST[:PORT] [ROOM_NAME=NAME] also tells the room.
 MARP = slides/node_modules/.bin/marp
 PRACTICE = slides/practice/line_client
 
@@ -233,7 +234,7 @@ exercises:
 	python3 slides/exercises.py
 
 doctor:
-	@sh slides/doctor.sh
+	@if [ -n "$(ROOM)" ]; then sh tests/room/doctor_report.sh "$(ROOM)" "$(ROOM_NAME)"; else sh slides/doctor.sh; fi
 
 # Practice 1-4's answer: stage 1's echo through the "file" interface.
 $(PRACTICE): $(PRACTICE).o $(COMMON)

@@ -13,6 +13,8 @@
 #include "state.h"
 #include "store.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -763,6 +765,123 @@ START_TEST(a_restart_loses_nothing)
 }
 END_TEST
 
+/* ---- make doctor ROOM=... ------------------------------------------------------ */
+
+#define DOCTOR_REPORT "tests/room/doctor_report.sh"
+
+/* A directory whose links give the shell tools the script uses and
+ * nothing the doctor looks for, so the doctor finds cc, make and the
+ * rest missing, as on a machine that is not ready. */
+static void bare_path(char *dir)
+{
+	static const char *const tools[] = {
+		"sh", "bash", "curl", "sed", "tr", "grep", "head", "tail", "cut",
+		"wc", "mktemp", "rm", "cat", "dirname", "uname", "id", "sleep",
+	};
+	char link[256], target[256];
+
+	ck_assert(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
+		snprintf(target, sizeof target, "/usr/bin/%s", tools[i]);
+		if (access(target, X_OK) != 0)
+			snprintf(target, sizeof target, "/bin/%s", tools[i]);
+		snprintf(link, sizeof link, "%s/%s", dir, tools[i]);
+		ck_assert_msg(symlink(target, link) == 0, "%s", link);
+	}
+}
+
+static void remove_bare_path(const char *dir)
+{
+	char command[300];
+
+	snprintf(command, sizeof command, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(command), 0);
+}
+
+static int run_doctor_report(const char *via, const char *room, const char *name,
+			     char *out, size_t cap, const char *path)
+{
+	char *argv[] = { "sh", DOCTOR_REPORT, (char *)room, (char *)name, NULL };
+	char *saved_path = strdup(getenv("PATH"));
+
+	setenv("ROOM_VIA", via, 1);
+	setenv("ROOM_TIMEOUT", "1", 1);
+	if (path)
+		setenv("PATH", path, 1);
+	int status = run_program(argv, "", out, cap, WAIT_MS);
+	setenv("PATH", saved_path, 1);
+	unsetenv("ROOM_VIA");
+	unsetenv("ROOM_TIMEOUT");
+	free(saved_path);
+	return status;
+}
+
+START_TEST(doctor_reports_the_roll_call_with_curl_or_bash)
+{
+	static const char *const vias[] = { "curl", "bash" };
+	struct server s;
+	char room[32], out[8192], bare[] = "/tmp/room-bare-XXXXXX", name[32];
+
+	if (access("slides/doctor.sh", R_OK) != 0) {
+		puts("room: no slides/doctor.sh here (a sanitizer build): skipped");
+		return;
+	}
+	room_start(&s, NULL);
+	snprintf(room, sizeof room, "127.0.0.1:%d", s.port);
+	bare_path(bare);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(name, sizeof name, "ready-%s", vias[i]);
+		ck_assert_int_eq(run_doctor_report(vias[i], room, name, out,
+						   sizeof out, NULL), 0);
+		ck_assert_msg(strstr(out, "Reported to the room at"), "%s", out);
+		snprintf(name, sizeof name, "bare-%s", vias[i]);
+		/* The doctor's verdict (1: things missing) is the exit status. */
+		ck_assert_int_eq(run_doctor_report(vias[i], room, name, out,
+						   sizeof out, bare), 1);
+		ck_assert_msg(strstr(out, "Reported to the room at"), "%s", out);
+	}
+	ck_assert_int_eq(get_state(&s), 200);
+	ck_assert(strstr(body(), "\"name\":\"ready-curl\",\"current\":\"\","
+			 "\"stuck_since\":0,\"doctor\":{\"ready\":true"));
+	ck_assert(strstr(body(), "\"name\":\"ready-bash\",\"current\":\"\","
+			 "\"stuck_since\":0,\"doctor\":{\"ready\":true"));
+	const char *bash = strstr(body(), "\"name\":\"bare-bash\"");
+	ck_assert(bash && strstr(bash, "\"ready\":false"));
+	ck_assert(strstr(bash, "\"missing\":[\"C compiler\",\"make\""));
+	ck_assert(strstr(strstr(body(), "\"name\":\"bare-curl\""),
+			 "\"missing\":[\"C compiler\",\"make\""));
+	remove_bare_path(bare);
+	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
+START_TEST(doctor_gives_up_on_a_silent_room_in_time)
+{
+	static const char *const vias[] = { "curl", "bash" };
+	char out[8192], room[32];
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof addr;
+
+	if (access("slides/doctor.sh", R_OK) != 0)
+		return;
+	/* Listening, never answering: connect() succeeds, no reply comes. */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+		  listen(fd, 8) == 0 &&
+		  getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+	snprintf(room, sizeof room, "127.0.0.1:%d", ntohs(addr.sin_port));
+	for (size_t i = 0; i < 2; i++) {
+		long long start = now_ms();
+		ck_assert_int_eq(run_doctor_report(vias[i], room, "x", out,
+						   sizeof out, NULL), 0);
+		ck_assert_msg(!strstr(out, "Reported"), "%s", out);
+		ck_assert_msg(now_ms() - start < 3500, "%s: %lld ms", vias[i], now_ms() - start);
+	}
+	close(fd);
+}
+END_TEST
+
 Suite *room_suite(void)
 {
 	Suite *s = suite_create("room");
@@ -796,6 +915,8 @@ Suite *room_suite(void)
 	tcase_add_test(server, learners_text_is_served_as_data);
 	tcase_add_test(server, the_event_stream_tells_of_every_change);
 	tcase_add_test(server, a_restart_loses_nothing);
+	tcase_add_test(server, doctor_reports_the_roll_call_with_curl_or_bash);
+	tcase_add_test(server, doctor_gives_up_on_a_silent_room_in_time);
 	suite_add_tcase(s, server);
 	return s;
 }
