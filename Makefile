@@ -132,6 +132,22 @@ ROOM_FLAGS ?= -f room.state
 room: tests/room_server
 	./tests/room_server $(ROOM_FLAGS)
 
+# make test-room: the room's page in a real headless browser (Debian's
+# chromium, driven by playwright-core, pinned in tests/room/package.json:
+# npm ci fetches it once); it also takes tests/room/room-page.png, the
+# README's picture.  Like test-slides, it runs in CI (.ci/run).
+ROOM_DRIVER = tests/room/node_modules/playwright-core/package.json
+
+test-room: tests/room_server tests/stagecheck stage1-echo/echo_server $(ROOM_DRIVER)
+	@command -v chromium >/dev/null 2>&1 || { echo "make test-room needs" \
+		"chromium: apt-get install -y chromium"; exit 1; }
+	node tests/room/browser_test.mjs tests/room/room-page.png
+
+$(ROOM_DRIVER):
+	@command -v npm >/dev/null 2>&1 || { echo "make test-room needs node" \
+		"and npm: apt-get install -y nodejs npm"; exit 1; }
+	npm ci --prefix tests/room --no-audit --no-fund
+
 # ---- tests -------------------------------------------------------------
 # One Check runner with a suite per file.  The Check flags are looked up
 # when the runner is built, after `make test` has installed Check.
