@@ -1,8 +1,8 @@
 /*
  * test_slides.c - the workshop materials: the slides build, every code
  * block on them is the code in the repository, every goal slide names its
- * exercise, practice 1-4's client works, and `make doctor` gives a
- * verdict.  The skeletons themselves: test_exercises.c.
+ * exercise, every Python snippet runs, practice 1-4's client works, and
+ * `make doctor` gives a verdict.  The skeletons themselves: test_exercises.c.
  *
  * These run the real tools (make, Marp CLI, python3) from the top of the
  * tree.  The sanitizer builds copy only the C sources into build/, without
@@ -244,6 +244,70 @@ START_TEST(every_goal_slide_names_its_exercise_and_check)
 }
 END_TEST
 
+/* ---- The Python snippets ----------------------------------------------- */
+
+#define SNIPPETS_WAIT_MS (180 * 1000)
+
+/* Every Python snippet of the READMEs and the slides runs against our
+ * servers (tests/run_snippets.py), each within its time limit. */
+START_TEST(every_python_snippet_runs)
+{
+	int rc = sh("python3 tests/run_snippets.py 2>&1", SNIPPETS_WAIT_MS);
+	int ran = -1, failed = -1;
+	char *summary = strstr(out, "snippets: ");
+
+	ck_assert_msg(rc == 0, "exit %d:\n%s", rc, out);
+	ck_assert_ptr_nonnull(summary);
+	ck_assert_int_eq(sscanf(summary, "snippets: %d run, %d failed", &ran,
+				&failed), 2);
+	ck_assert_int_eq(failed, 0);
+	/* The chat client of stage 4's README, the echo one-liner of stage
+	 * 1's, the game's, and the slides' own. */
+	ck_assert_int_ge(ran, 6);
+	ck_assert_ptr_nonnull(strstr(out, "ok   stage4-chat/README.md"));
+}
+END_TEST
+
+/* The runner must catch the snippet this test was written for: the chat
+ * client with one makefile("rw") loses the line it read ahead, and waits
+ * forever for it.  It reads ahead only what has arrived: the pause makes
+ * sure both of the server's first lines have. */
+START_TEST(a_snippet_that_hangs_fails)
+{
+	char path[] = "/tmp/snippet-test-XXXXXX.md";
+	int fd = mkstemps(path, 3);
+	const char *page =
+		"```python\n"
+		"import socket\n"
+		"import time\n"
+		"s = socket.create_connection((\"localhost\", 10004))\n"
+		"time.sleep(0.5)\n"
+		"f = s.makefile(\"rw\", encoding=\"utf-8\")\n"
+		"print(f.readline(), end=\"\")\n"
+		"print(\"/nick ipkn\", file=f, flush=True)\n"
+		"print(\"hello\", file=f, flush=True)\n"
+		"for _ in range(3):\n"
+		"    print(f.readline(), end=\"\")\n"
+		"```\n"
+		"```python\n"
+		"# a fragment: not run\n"
+		"this is not Python\n"
+		"```\n";
+	char command[256];
+
+	ck_assert(fd >= 0);
+	ck_assert(write(fd, page, strlen(page)) == (ssize_t)strlen(page));
+	close(fd);
+	snprintf(command, sizeof command, "python3 tests/run_snippets.py %s 2>&1",
+		 path);
+	int rc = sh(command, SNIPPETS_WAIT_MS);
+	unlink(path);
+	ck_assert_msg(rc == 1 && strstr(out, "(it hangs)") &&
+		      strstr(out, "snippets: 1 run, 1 failed"),
+		      "exit %d:\n%s", rc, out);
+}
+END_TEST
+
 /* ---- Practice 1-4 and the doctor --------------------------------------- */
 
 START_TEST(line_client_echoes_lines_through_files)
@@ -309,6 +373,12 @@ Suite *slides_suite(void)
 	tcase_add_test(build, an_excerpt_never_ends_inside_an_expression);
 	tcase_set_timeout(build, 300);
 	suite_add_tcase(s, build);
+
+	TCase *python = tcase_create("python snippets");
+	tcase_add_test(python, every_python_snippet_runs);
+	tcase_add_test(python, a_snippet_that_hangs_fails);
+	tcase_set_timeout(python, 240);
+	suite_add_tcase(s, python);
 
 	TCase *exercises = tcase_create("practice and doctor");
 	tcase_add_test(exercises, line_client_echoes_lines_through_files);
