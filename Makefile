@@ -19,7 +19,7 @@ LDLIBS  += -pthread
 
 .DEFAULT_GOAL := all
 
-COMMON = common/net.o
+COMMON = common/net.o common/compat.o
 
 # ---- stage 1: echo ------------------------------------------------------
 STAGE1 = stage1-echo/echo_server stage1-echo/echo_client
@@ -285,7 +285,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -Icommon \
 	     -Istage4-chat -Istage5-game
-FUZZ_lines = common/net.c
+FUZZ_lines = common/net.c common/compat.c
 FUZZ_chat = stage4-chat/chat.c
 FUZZ_game = stage5-game/game.c
 

@@ -1,7 +1,6 @@
 /*
  * net.c - the one helper every stage shares.  See net.h.
  */
-#define _GNU_SOURCE
 #include "net.h"
 
 #include <arpa/inet.h>
@@ -20,6 +19,18 @@
 #include <unistd.h>
 
 /* ---- Command line --------------------------------------------------- */
+
+/* The program's name for messages, from argv[0] without its folder (the
+ * parsers below set it; C has no portable way to ask for it later). */
+static const char *program_name = "socket-workshop";
+
+static void remember_program_name(const char *argv0)
+{
+	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
+
+	if (argv0 && *argv0)
+		program_name = slash ? slash + 1 : argv0;
+}
 
 /* The flags of struct server_config; find_flag() fills in `value`. */
 static const struct server_flag shared_flags[] = {
@@ -59,7 +70,7 @@ static void usage(FILE *to, const char *flags, struct server_config *cfg,
 {
 	struct server_flag f;
 
-	fprintf(to, "usage: %s [-h]", program_invocation_short_name);
+	fprintf(to, "usage: %s [-h]", program_name);
 	for (const char *c = flags; *c; c++)
 		if (*c != ':')
 			fprintf(to, " [-%c N]", *c);
@@ -99,6 +110,7 @@ void parse_server_args_more(int argc, char **argv, const char *flags,
 	struct server_flag f;
 	int opt;
 
+	remember_program_name(argv[0]);
 	snprintf(optstring, sizeof optstring, ":h%s", flags);
 	while ((opt = getopt(argc, argv, optstring)) != -1) {
 		if (opt == 'h') {
@@ -112,7 +124,7 @@ void parse_server_args_more(int argc, char **argv, const char *flags,
 		if (value < 0) {
 			if (found)
 				fprintf(stderr, "%s: bad value for -%c: %s\n",
-					program_invocation_short_name, opt,
+					program_name, opt,
 					optarg);
 			usage(stderr, flags, cfg, more, count);
 			exit(2);
@@ -130,7 +142,7 @@ static void client_usage(FILE *to, const char *more,
 {
 	fprintf(to, "usage: %s [-h] [HOST] [PORT]%s%s\n"
 		    "  HOST defaults to %s, PORT to %s\n",
-		program_invocation_short_name, more ? " " : "", more ? more : "",
+		program_name, more ? " " : "", more ? more : "",
 		cfg->host, cfg->port);
 }
 
@@ -140,6 +152,7 @@ void parse_client_args(int argc, char **argv, const char *more,
 	const struct client_config defaults = *cfg;
 	int opt;
 
+	remember_program_name(argv[0]);
 	while ((opt = getopt(argc, argv, "+h")) != -1) {
 		client_usage(opt == 'h' ? stdout : stderr, more, &defaults);
 		exit(opt == 'h' ? 0 : 2);
@@ -162,7 +175,7 @@ void parse_client_args(int argc, char **argv, const char *more,
  * write() and _exit(), not printf() or exit(). */
 static void stop_now(int signo)
 {
-	const char *name = program_invocation_short_name;
+	const char *name = program_name;
 
 	(void)signo;
 	ssize_t ignored = write(STDERR_FILENO, name, strlen(name));
@@ -289,6 +302,7 @@ int accept_client(int listen_fd, char peer[PEER_NAME_LEN])
 		}
 		if (fd >= 0) {
 			describe_address((struct sockaddr *)&addr, peer);
+			no_sigpipe(fd);
 			return fd;
 		}
 		/* A client that gave up while waiting in the backlog, or a
@@ -330,6 +344,8 @@ int connect_to(const char *host, const char *port)
 	}
 	if (fd < 0)
 		warn("cannot connect to %s port %s", host, port);
+	else
+		no_sigpipe(fd);
 	freeaddrinfo(list);
 	return fd;
 }

@@ -9,6 +9,8 @@
 #ifndef NET_H
 #define NET_H
 
+#include "compat.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>

@@ -119,7 +119,7 @@ WARN     = -std=gnu11 -Wall -Wextra
 ALL_CFLAGS = $(WARN) -pthread $(CFLAGS)
 CPPFLAGS += -Icommon
 LDLIBS  += -pthread
-COMMON = common/net.o
+COMMON = common/net.o common/compat.o
 
 .DEFAULT_GOAL := all
 

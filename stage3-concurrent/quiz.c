@@ -6,8 +6,8 @@
  * stdio does the buffering, and reading whole lines copes with TCP
  * splitting or merging what the client sent.
  */
-#define _GNU_SOURCE
 #include "quiz.h"
+#include "compat.h"
 
 #include <ctype.h>
 #include <err.h>
@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,7 +24,7 @@ static int random_digit(void)
 {
 	unsigned int r;
 
-	if (getrandom(&r, sizeof r, 0) != sizeof r)
+	if (random_bytes(&r, sizeof r) < 0)
 		r = (unsigned int)time(NULL);
 	return (int)(r % 10);
 }

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,10 +42,10 @@ static void child_process(int fd, const char *peer, int listen_fd,
 {
 	close(listen_fd); /* only the parent accepts */
 	/* Have the kernel send us SIGTERM when the parent ends, so a stopped
-	 * server leaves no child behind (Linux only). */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
-		warn("prctl");
-	if (getppid() != parent) /* it ended before prctl() */
+	 * server leaves no child behind (see compat.h). */
+	if (die_with_parent(SIGTERM) < 0)
+		warn("die_with_parent");
+	if (getppid() != parent) /* it ended before that call */
 		exit(0);
 	serve_quiz(fd);
 	warnx("disconnect from %s", peer);

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,10 +27,10 @@ static void worker_process(int listen_fd, const struct server_config *cfg,
 	int client_fd;
 
 	/* Have the kernel send us SIGTERM when the master ends, so stopping
-	 * the master stops every worker (Linux only). */
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
-		warn("prctl");
-	if (getppid() != master) /* it ended before prctl() */
+	 * the master stops every worker (see compat.h). */
+	if (die_with_parent(SIGTERM) < 0)
+		warn("die_with_parent");
+	if (getppid() != master) /* it ended before that call */
 		exit(0);
 
 	/* exercise: stage 2's accept loop, in every worker */

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,7 +57,7 @@ static void roll_dice(struct client *c, int sides)
 	unsigned int r;
 
 	/* exercise: roll 1..sides and tell the room who rolled what */
-	if (getrandom(&r, sizeof r, 0) != sizeof r)
+	if (random_bytes(&r, sizeof r) < 0)
 		r = (unsigned int)time(NULL);
 	pthread_mutex_lock(&list_lock);
 	printf_locked(NULL, c->room, "* %s rolled %u (1-%d)\n", c->nick,
@@ -216,7 +215,7 @@ void *vote_clock(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		usleep(VOTE_CLOCK_MS * 1000);
+		sleep_us(VOTE_CLOCK_MS * 1000);
 		pthread_mutex_lock(&list_lock);
 		long long now = chat_now_ms();
 		for (struct chat_vote *v = votes, *next; v; v = next) {

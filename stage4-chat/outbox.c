@@ -6,6 +6,7 @@
  * lock while its send() waits, so putting bytes never waits for it.
  */
 #include "outbox.h"
+#include "compat.h" /* MSG_NOSIGNAL */
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,6 @@
  * live in game_world.c; this file is about the threads, the one lock they
  * share, and the sockets.
  */
-#define _GNU_SOURCE
 #include "net.h"
 #include "game.h"
 #include "game_world.h"
@@ -24,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -259,8 +257,7 @@ static void sleep_until(double when)
 	struct timespec t = { .tv_sec = (time_t)when,
 			      .tv_nsec = (long)((when - (time_t)when) * 1e9) };
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t,
-			       NULL) == EINTR)
+	while (monotonic_sleep_until(&t) == EINTR)
 		;
 }
 
@@ -510,7 +507,7 @@ static void start_bots(int bots, int listen_fd, const char *argv0)
 		warn("fork");
 	if (pid == 0) {
 		/* Bots outliving their server would only confuse. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		die_with_parent(SIGTERM);
 		/* Our terminal shows the server's log; the bots' statistics
 		 * are for when you run game_bot yourself. */
 		if (!freopen("/dev/null", "w", stdout))

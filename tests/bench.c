@@ -10,7 +10,6 @@
  * is installed, the charts to DIR/NAME.png.  Every server runs on a free port
  * of 127.0.0.1 and is stopped again after its case.
  */
-#define _GNU_SOURCE
 #include "bench.h"
 
 #include <err.h>
@@ -85,7 +84,7 @@ static void *sample_memory(void *arg)
 		long kib = tree_usage(m->srv.pid).rss_pages * page_kib;
 		if (kib > atomic_load(&m->peak_kib))
 			atomic_store(&m->peak_kib, kib);
-		usleep(20000);
+		sleep_us(20000);
 	}
 	return NULL;
 }

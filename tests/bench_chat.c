@@ -47,7 +47,7 @@ static void *send_lines(void *arg)
 			break;
 		double wait = at - now_s();
 		if (wait > 0)
-			usleep((useconds_t)(wait * 1e6));
+			sleep_us((long)(wait * 1e6));
 		snprintf(line, sizeof line, "bench %.0f\n",
 			 (now_s() - run->start) * 1e6);
 		if (send_text(run->users[i % run->count].fd, line) < 0)
@@ -110,7 +110,7 @@ static struct chat_result run_case(int count, double seconds)
 	for (int i = 0; i < count; i++)
 		polls[i] = (struct pollfd){ .fd = run.users[i].fd,
 					    .events = POLLIN };
-	usleep(200000); /* let every greeting arrive before timing */
+	sleep_us(200000); /* let every greeting arrive before timing */
 	run.start = now_s();
 	run.until = run.start + seconds;
 	if (pthread_create(&sender, NULL, send_lines, &run) != 0)

@@ -6,18 +6,15 @@
  * so the server gets one CPU to itself and the bots the others (when there
  * are others).
  */
-#define _GNU_SOURCE
 #include "bench.h"
 
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,7 +53,7 @@ static void run_bots(int bots, double seconds, const char *port, char *out,
 	if (pid < 0)
 		err(1, "fork");
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		die_with_parent(SIGKILL);
 		dup2(pipe_fds[1], STDOUT_FILENO);
 		close(pipe_fds[0]);
 		execl("stage5-game/game_bot", "game_bot", "-n", count, "-d",
@@ -91,24 +88,12 @@ static struct run_times read_times(const char *log, const char *what)
 	return t;
 }
 
-/* CPU 0 alone, or every CPU but 0 (all of them if there is only one). */
-static cpu_set_t cpus(bool server)
+/* Where this thread, and what it starts from now on, may run (see
+ * compat.h: only Linux pins). */
+static void run_on(pthread_t thread, enum cpu_choice which)
 {
-	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (long cpu = 0; cpu < (online > 0 ? online : 1); cpu++)
-		if ((cpu == 0) == server || online < 2)
-			CPU_SET((int)cpu, &set);
-	return set;
-}
-
-/* Where this thread, and what it starts from now on, may run. */
-static void run_on(cpu_set_t set)
-{
-	if (sched_setaffinity(0, sizeof set, &set) < 0)
-		warn("sched_setaffinity");
+	if (run_thread_on(thread, which) < 0)
+		warn("cannot pin the benchmark to CPUs");
 }
 
 static struct game_result run_case(int bots, double seconds)
@@ -119,21 +104,16 @@ static struct game_result run_case(int bots, double seconds)
 	struct game_result r = { 0 };
 	struct measured m;
 	double cpu_s;
-	cpu_set_t server_cpus = cpus(true), bot_cpus = cpus(false), ours;
 
 	snprintf(report_every, sizeof report_every, "%.0f", seconds);
-	if (sched_getaffinity(0, sizeof ours, &ours) < 0)
-		err(1, "sched_getaffinity");
 
 	/* The server inherits our CPUs when started: give it its own, then
 	 * move ourselves, the memory sampler and the bots to come away. */
-	run_on(server_cpus);
+	run_on(pthread_self(), CPUS_FIRST);
 	if (measure_start(&m, argv) < 0)
 		errx(1, "cannot start the game server");
-	run_on(bot_cpus);
-	if ((errno = pthread_setaffinity_np(m.sampler, sizeof bot_cpus,
-					    &bot_cpus)) != 0)
-		warn("pthread_setaffinity_np");
+	run_on(pthread_self(), CPUS_OTHERS);
+	run_on(m.sampler, CPUS_OTHERS);
 	static char bot_output[65536];
 	double start = now_s();
 	run_bots(bots, seconds, m.srv.port_text, bot_output, sizeof bot_output);
@@ -149,7 +129,7 @@ static struct game_result run_case(int bots, double seconds)
 		   &r.relay_p50, &r.relay_p99, &r.samples) != 3)
 		warnx("%d bots: no relay latency from game_bot", bots);
 	measure_stop(&m, &cpu_s, &r.peak_mib);
-	run_on(ours);
+	run_on(pthread_self(), CPUS_AT_START);
 	r.cpu_ms_per_tick = cpu_s * 1000.0 / (elapsed * TICK_HZ);
 	free(log);
 	return r;

@@ -51,7 +51,7 @@ static double quiz_session(const char *port, int think_ms)
 	line_reader_init(&r, fd, buf, sizeof buf);
 	if (read_line(&r, &line) > 0 && sscanf(line, "%d+%d", &a, &b) == 2) {
 		snprintf(answer, sizeof answer, "%d\n", a + b);
-		usleep((useconds_t)think_ms * 1000);
+		sleep_us((long)think_ms * 1000);
 		ok = send_text(fd, answer) == 0 && read_line(&r, &line) > 0 &&
 		     strcmp(line, "yes") == 0;
 	}

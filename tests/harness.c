@@ -2,7 +2,6 @@
  * harness.c - start real servers, talk to them over loopback, with a time
  * limit on every wait.  See harness.h.
  */
-#define _GNU_SOURCE
 #include "harness.h"
 
 #include <arpa/inet.h>
@@ -15,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,7 +48,7 @@ bool server_log_reaches(const struct server *s, const char *text, int count,
 		bool reached = server_log_count(s, text) >= count;
 		if (reached || now_ms() >= deadline)
 			return reached;
-		usleep(10000);
+		sleep_us(10000);
 	}
 }
 
@@ -237,7 +235,7 @@ static void exec_program(char *const argv[], int in_fd, int out_fd)
 	/* Its error messages would only clutter the test report. */
 	int null = open("/dev/null", O_WRONLY);
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	die_with_parent(SIGKILL);
 	if (null < 0 || dup2(in_fd, STDIN_FILENO) < 0 ||
 	    dup2(out_fd, STDOUT_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0)
 		_exit(127);

@@ -2,7 +2,6 @@
  * spawn.c - start a server binary on a free port and stop it again.
  * See spawn.h.
  */
-#define _GNU_SOURCE
 #include "spawn.h"
 
 #include <dirent.h>
@@ -13,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -68,7 +66,7 @@ static void exec_server(const char *log_path, char **argv, int max_fds)
 			      .rlim_max = (rlim_t)max_fds };
 
 	/* If the test dies, take the server with it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	die_with_parent(SIGKILL);
 	if (log < 0 || dup2(log, STDERR_FILENO) < 0)
 		_exit(127);
 	if (max_fds > 0 && setrlimit(RLIMIT_NOFILE, &fds) < 0)
@@ -101,7 +99,7 @@ int spawn_server(struct server *s, char **argv, int timeout_ms, int max_fds)
 			fprintf(stderr, "%s exited before listening\n", argv[0]);
 			return -1;
 		}
-		usleep(5000);
+		sleep_us(5000);
 	}
 	if (s->port <= 0) {
 		fprintf(stderr, "%s never said 'listening on'\n", argv[0]);
@@ -125,7 +123,7 @@ static int reap_or_kill_after(pid_t pid, int timeout_ms, bool patient)
 			return status;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		usleep(5000);
+		sleep_us(5000);
 	} while (now_ms() < deadline);
 	if (!patient) {
 		kill(pid, SIGKILL);

@@ -5,6 +5,8 @@
 #ifndef SPAWN_H
 #define SPAWN_H
 
+#include "compat.h"
+
 #include <sys/types.h>
 
 struct server {

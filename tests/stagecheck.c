@@ -12,7 +12,6 @@
  * This file: the command line, the report, and the connections with a
  * time limit.  The checks of each stage are in stagecheck_*.c.
  */
-#define _GNU_SOURCE
 #include "stagecheck.h"
 
 #include <errno.h>
@@ -188,7 +187,7 @@ bool peer_open(struct peer *p)
 	 * Non-blocking from the start, so that no connect() and no read
 	 * waits longer than we allow: we poll() for the time left. */
 	for (struct addrinfo *ai = list; ai && p->fd < 0; ai = ai->ai_next) {
-		p->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK,
+		p->fd = nonblocking_socket(ai->ai_family, ai->ai_socktype,
 			       ai->ai_protocol);
 		if (p->fd >= 0 && !connect_within(p->fd, ai, deadline))
 			peer_close(p);

@@ -5,7 +5,6 @@
  * (client_net), and the real game_client binary under SDL's dummy video
  * driver, against a scripted server and against game_server with bots.
  */
-#define _GNU_SOURCE
 #include "harness.h"
 #include "game.h"
 #include "client_state.h"
@@ -22,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -518,7 +516,7 @@ static enum client_link wait_link(struct client_net *n, enum client_link want,
 
 	while ((link = client_net_link(n, why, cap)) != want &&
 	       now_ms() < deadline)
-		usleep(5000);
+		sleep_us(5000);
 	return link;
 }
 
@@ -533,7 +531,7 @@ static int take_lines(struct client_net *n, char lines[][CLIENT_LINE_CAP],
 		int taken = client_net_take(n, lines + got, count - got);
 		got += taken;
 		if (taken == 0)
-			usleep(2000);
+			sleep_us(2000);
 	}
 	return got;
 }
@@ -566,7 +564,7 @@ START_TEST(net_delivers_lines_split_or_merged)
 	ck_assert_int_eq(wait_link(net, CLIENT_CONNECTED, NULL, 0),
 			 CLIENT_CONNECTED);
 	ck_assert(send_str(fd, "SPAWN 1 2 3 100\nPOS 1 "));
-	usleep(50000);
+	sleep_us(50000);
 	ck_assert(send_str(fd, "2 3 4 5 6 7\r\nLEAVE 1\n"));
 	ck_assert_int_eq(take_lines(net, lines, 3), 3);
 	ck_assert_str_eq(lines[0], "SPAWN 1 2 3 100");
@@ -628,7 +626,7 @@ START_TEST(net_a_full_queue_loses_nothing)
 		snprintf(line, sizeof line, "LEAVE %d\n", i + 1);
 		ck_assert(send_str(fd, line));
 	}
-	usleep(100000);
+	sleep_us(100000);
 	ck_assert_int_eq(take_lines(net, lines, LINES), LINES);
 	for (int i = 0; i < LINES; i++) {
 		snprintf(line, sizeof line, "LEAVE %d", i + 1);
@@ -701,7 +699,7 @@ START_TEST(net_stops_at_once_even_while_connecting)
 	 * does not wait for the connect time-out. */
 	new_net();
 	client_net_start(net, "192.0.2.1", "10005");
-	usleep(50000);
+	sleep_us(50000);
 	start = now_ms();
 	free_net();
 	ck_assert_msg(now_ms() - start < 1000, "stop took %lld ms",
@@ -734,7 +732,7 @@ static void client_start(struct client_run *run, char **argv)
 	run->pid = fork();
 	ck_assert(run->pid >= 0);
 	if (run->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		die_with_parent(SIGKILL);
 		setenv("SDL_VIDEODRIVER", "dummy", 1);
 		if (dup2(out, STDOUT_FILENO) < 0 ||
 		    dup2(err, STDERR_FILENO) < 0)

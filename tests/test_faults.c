@@ -215,7 +215,7 @@ START_TEST(too_few_descriptors)
 	for (int k = 0; k < 40; k++)
 		fds[k] = server_connect(&s); /* the backlog takes them */
 	long long before = tree_usage(s.pid).ticks;
-	usleep(1500 * 1000);
+	sleep_us(1500 * 1000);
 	long long spent = tree_usage(s.pid).ticks - before;
 	long hz = sysconf(_SC_CLK_TCK);
 	ck_assert_msg(spent < hz / 2, "%s used %.2f s of CPU in 1.5 s: spinning",
@@ -311,14 +311,14 @@ START_TEST(soak)
 		sessions++;
 		lost += !targets[_i].healthy(&s);
 		if (!warmed && now_ms() - start_ms > seconds * 200LL) {
-			usleep(200 * 1000); /* let the last ones close */
+			sleep_us(200 * 1000); /* let the last ones close */
 			warm = footprint_of(s.pid);
 			warmed = true;
 		}
 	}
 	if (slow >= 0)
 		close(slow);
-	usleep(200 * 1000);
+	sleep_us(200 * 1000);
 	end = footprint_of(s.pid);
 	printf("soak %-30s %5d sessions, %d lost | fds %d -> %d | threads %d -> %d"
 	       " | RSS %ld -> %ld KiB\n",

@@ -138,7 +138,7 @@ static bool no_process_left(void)
 		if (r < 0 && errno == ECHILD)
 			return true;
 		if (r == 0)
-			usleep(10000);
+			sleep_us(10000);
 	}
 	return false;
 }
@@ -182,7 +182,7 @@ START_TEST(prefork_replaces_a_killed_worker)
 	server_start(&s, "stage3-concurrent/quiz_prefork", "-w", "3", NULL);
 	long long deadline = now_ms() + WAIT_MS;
 	while (children_of(s.pid, before, 8) != 3 && now_ms() < deadline)
-		usleep(10000);
+		sleep_us(10000);
 	ck_assert_int_eq(children_of(s.pid, before, 8), 3);
 	ck_assert(kill(before[0], SIGKILL) == 0);
 	deadline = now_ms() + WAIT_MS;
@@ -191,7 +191,7 @@ START_TEST(prefork_replaces_a_killed_worker)
 	       after[0] == before[0] || after[1] == before[0] ||
 	       after[2] == before[0]) {
 		ck_assert_msg(now_ms() < deadline, "worker not replaced");
-		usleep(10000);
+		sleep_us(10000);
 	}
 	ck_assert(server_log_has(&s, "starting another", WAIT_MS));
 	ck_assert_int_eq(run_sessions(&s, 10), 10);
@@ -207,7 +207,7 @@ START_TEST(prefork_takes_the_worker_count)
 	server_start(&s, "stage3-concurrent/quiz_prefork", "-w", "7", NULL);
 	long long deadline = now_ms() + WAIT_MS;
 	while (children_of(s.pid, pids, 16) != 7 && now_ms() < deadline)
-		usleep(10000);
+		sleep_us(10000);
 	ck_assert_int_eq(children_of(s.pid, pids, 16), 7);
 	ck_assert_int_eq(server_stop(&s), 0);
 }

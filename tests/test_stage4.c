@@ -346,7 +346,7 @@ static void stop_chat(struct server *s)
 	while (!(gone = server_log_count(s, "disconnect from") >=
 			server_log_count(s, ": connect from") - server_log_count(s, "refusing")) &&
 	       now_ms() < deadline)
-		usleep(20 * 1000);
+		sleep_us(20 * 1000);
 	ck_assert_msg(gone, "users still connected after they hung up");
 	ck_assert_int_eq(server_stop(s), 0);
 }
@@ -704,7 +704,7 @@ START_TEST(a_full_server_refuses_with_one_line)
 		third = server_connect(&s);
 		ck_assert_ptr_nonnull(recv_line(third, line, sizeof line, WAIT_MS));
 	} while (strncmp(line, "sorry", 5) == 0 && now_ms() < deadline &&
-		 usleep(20 * 1000) == 0);
+		 sleep_us(20 * 1000) == 0);
 	ck_assert_msg(strstr(line, "* welcome"), "%s", line);
 	close(third);
 	close(u[0].fd);
@@ -744,7 +744,7 @@ START_TEST(an_idle_user_is_dropped)
 	enter_all(&s, u, 2);
 	/* u[1] keeps talking; u[0] says nothing and goes. */
 	for (int i = 0; i < 6; i++) {
-		usleep(250 * 1000);
+		sleep_us(250 * 1000);
 		say(&u[1], "still here");
 	}
 	wait_for(&u[0], "* you were idle too long: bye", line);
@@ -1062,7 +1062,7 @@ START_TEST(users_killed_mid_broadcast_leave_no_trace)
 	long long deadline = now_ms() + WAIT_MS;
 	while ((count_entries(s.pid, "fd") > fds ||
 		count_entries(s.pid, "task") > threads) && now_ms() < deadline)
-		usleep(20 * 1000);
+		sleep_us(20 * 1000);
 	ck_assert_int_eq(count_entries(s.pid, "fd"), fds);
 	ck_assert_int_eq(count_entries(s.pid, "task"), threads);
 	/* And from the list: /who names the two who stayed, no one else. */

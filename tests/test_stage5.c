@@ -602,7 +602,7 @@ START_TEST(a_kill_is_seen_by_a_third_player)
 		ck_assert(send_str(a, line));
 		snprintf(line, sizeof line, "HIT 1 2 %d %d", shot, 90 - 10 * shot);
 		must_see(c, line);
-		usleep(260 * 1000); /* the GUN's rate, and a little */
+		sleep_us(260 * 1000); /* the GUN's rate, and a little */
 	}
 	must_see(c, "KILL 1 2");
 	must_see(b, "KILL 1 2");
@@ -714,7 +714,7 @@ START_TEST(the_dead_wait_ten_seconds)
 		snprintf(line, sizeof line, "FIRE 1 %d 31 300 400 0 5 10\n",
 			 shot);
 		ck_assert(send_str(a, line));
-		usleep(260 * 1000);
+		sleep_us(260 * 1000);
 	}
 	must_see(c, "KILL 1 2");
 	long long killed = now_ms();
@@ -728,7 +728,7 @@ START_TEST(the_dead_wait_ten_seconds)
 	ck_assert(send_str(b, "SPAWN 2 200 300 100\n"));
 	never_see(c, "SPAWN 2", 300);
 	/* After 10 s it counts, with 100 hp. */
-	usleep((useconds_t)(10100 - (now_ms() - killed)) * 1000);
+	sleep_us((long)(10100 - (now_ms() - killed)) * 1000);
 	ck_assert(send_str(b, "SPAWN 2 200 300 100\n"));
 	must_see(c, "SPAWN 2 200 300 100");
 	must_see(b, "SPAWN 2 200 300 100");
@@ -920,7 +920,7 @@ START_TEST(a_player_who_stops_reading_is_dropped)
 		for (int i = 0; i < FLOODERS; i++)
 			ck_assert(discard(flooders[i]));
 		dropped = server_log_has(&s, "dropping", 0);
-		usleep(10000);
+		sleep_us(10000);
 	}
 	ck_assert_msg(dropped, "nobody was dropped");
 	/* It was the laggard, and only the laggard. */

@@ -14,7 +14,6 @@
  * kills, and the relay latency (from one bot's POS leaving to another bot
  * of ours receiving it).
  */
-#define _GNU_SOURCE
 #include "net.h"
 #include "game.h"
 #include "play.h"

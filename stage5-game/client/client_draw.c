@@ -5,6 +5,7 @@
  * horizontal lines, one per row of pixels.
  */
 #include "client_draw.h"
+#include "compat.h" /* M_PI */
 
 #include <math.h>
 #include <stdio.h>

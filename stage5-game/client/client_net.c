@@ -2,7 +2,6 @@
  * client_net.c - the graphical client's connection: a network thread and a
  * bounded queue in, an outbox out.  See client_net.h.
  */
-#define _GNU_SOURCE
 #include "client_net.h"
 #include "net.h"
 
@@ -93,8 +92,8 @@ static int wait_connected(struct client_net *n, int fd)
 static int connect_one(struct client_net *n, const struct addrinfo *ai,
 		       int *error)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK,
-			ai->ai_protocol);
+	int fd = nonblocking_socket(ai->ai_family, ai->ai_socktype,
+				    ai->ai_protocol);
 
 	if (fd < 0) {
 		*error = errno;

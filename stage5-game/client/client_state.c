@@ -4,6 +4,7 @@
  */
 #include "client_state.h"
 #include "play.h"
+#include "compat.h" /* M_PI */
 
 #include <limits.h>
 #include <stdio.h>

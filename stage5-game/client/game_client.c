@@ -15,7 +15,6 @@
  * WASD or the arrows move, the mouse aims, a click fires (hold it to keep
  * firing), Tab shows the scores, F12 saves a screenshot, Esc quits.
  */
-#define _GNU_SOURCE
 #include "net.h"
 #include "game.h"
 #include "client_state.h"
