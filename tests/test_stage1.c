@@ -195,7 +195,7 @@ START_TEST(out_of_descriptors_waits_without_spinning)
 	int fd = server_connect(&s); /* the backlog takes it */
 	ck_assert(server_log_has(&s, "accept: Too many open files", WAIT_MS));
 	long long before = tree_usage(s.pid).ticks;
-	usleep(1500 * 1000);
+	sleep_us(1500 * 1000);
 	long long spent = tree_usage(s.pid).ticks - before;
 	long hz = sysconf(_SC_CLK_TCK);
 	ck_assert_msg(spent < hz / 2, "used %.2f s of CPU in 1.5 s: spinning",

@@ -3,6 +3,7 @@
  * See play.h.
  */
 #include "play.h"
+#include "compat.h" /* M_PI */
 
 #include <math.h>
 #include <string.h>
