@@ -208,7 +208,7 @@ sanitize:
 # (tests/test_bench.c) is part of make test.
 BENCH = tests/bench
 $(BENCH): tests/bench.o tests/bench_quiz.o tests/bench_chat.o \
-	  tests/bench_game.o tests/spawn.o $(COMMON)
+	  tests/bench_game.o tests/bench_room.o tests/spawn.o $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 run-tests: $(BENCH)
 

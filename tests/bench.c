@@ -2,7 +2,7 @@
  * bench - the workshop's server designs measured side by side, on loopback,
  * the way Stevens measured his (Unix Network Programming, chapter 30).
  *
- *   tests/bench [-s] [-o DIR] [quiz] [chat] [game]
+ *   tests/bench [-s] [-o DIR] [quiz] [chat] [game] [room]
  *
  * -s is the smoke run (a second per case) that `make test` uses so that
  * the benchmark cannot rot.  The tables go to stdout and to DIR/results.md
@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 			opt.dir = optarg;
 		} else {
 			fprintf(c == 'h' ? stdout : stderr,
-				"usage: bench [-s] [-o DIR] [quiz] [chat] [game]\n");
+				"usage: bench [-s] [-o DIR] [quiz] [chat] [game] [room]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -235,6 +235,8 @@ int main(int argc, char **argv)
 		bench_chat(&opt, report);
 	if (wanted(argc, argv, "game"))
 		bench_game(&opt, report);
+	if (wanted(argc, argv, "room"))
+		bench_room(&opt, report);
 	fclose(report);
 	return 0;
 }

@@ -63,5 +63,6 @@ void emit(FILE *report, const char *format, ...)
 void bench_quiz(const struct bench_options *opt, FILE *report);
 void bench_chat(const struct bench_options *opt, FILE *report);
 void bench_game(const struct bench_options *opt, FILE *report);
+void bench_room(const struct bench_options *opt, FILE *report);
 
 #endif

@@ -69,6 +69,8 @@ START_TEST(smoke_run_measures_every_case)
 			 count_good_rows(results, "256", 7), 3);
 	ck_assert_ptr_nonnull(strstr(results, "\nGoal: 256 players, tick p99 "
 					      "under 2 ms on one core: "));
+	/* Room: the smoke run's 32 learners; reports/s in cell 1. */
+	ck_assert_int_eq(count_good_rows(results, "32", 1), 1);
 	free(results);
 	char command[128];
 	snprintf(command, sizeof command, "rm -rf %s", dir);

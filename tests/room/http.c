@@ -270,9 +270,10 @@ static const char *reason(int status)
 	}
 }
 
-static int send_head(int fd, int status, const char *type, long long length)
+static int send_head(int fd, int status, const char *type, long long length,
+		     const char *headers)
 {
-	char head[512];
+	char head[1024];
 	char length_line[48] = "";
 
 	if (length >= 0)
@@ -290,33 +291,48 @@ static int send_head(int fd, int status, const char *type, long long length)
 			   "Content-Security-Policy: default-src 'self'; "
 			   "script-src 'self' 'unsafe-inline'; "
 			   "style-src 'self' 'unsafe-inline'\r\n"
-			   "Connection: close\r\n\r\n",
-			   status, reason(status), type, length_line);
+			   "%sConnection: close\r\n\r\n",
+			   status, reason(status), type, length_line,
+			   headers ? headers : "");
+	if (len >= (int)sizeof head)
+		return -1; /* our own headers: cannot happen */
 	return send_all(fd, head, (size_t)len);
+}
+
+static int http_send_with(int fd, int status, const char *type,
+			  const char *body, size_t len, const char *headers)
+{
+	if (send_head(fd, status, type, (long long)len, headers) < 0)
+		return -1;
+	return send_all(fd, body, len);
 }
 
 int http_send(int fd, int status, const char *type, const char *body,
 	      size_t len)
 {
-	if (send_head(fd, status, type, (long long)len) < 0)
-		return -1;
-	return send_all(fd, body, len);
+	return http_send_with(fd, status, type, body, len, NULL);
 }
 
 int http_send_line(int fd, int status, const char *line)
+{
+	return http_send_line_with(fd, status, line, NULL);
+}
+
+int http_send_line_with(int fd, int status, const char *line,
+			const char *headers)
 {
 	char body[512];
 	int len = snprintf(body, sizeof body, "%s\n", line);
 
 	if (len >= (int)sizeof body)
 		len = sizeof body - 1;
-	return http_send(fd, status, "text/plain; charset=utf-8", body,
-			 (size_t)len);
+	return http_send_with(fd, status, "text/plain; charset=utf-8", body,
+			      (size_t)len, headers);
 }
 
 int http_send_head(int fd, int status, const char *type)
 {
-	return send_head(fd, status, type, -1);
+	return send_head(fd, status, type, -1, NULL);
 }
 
 void http_close(int fd)

@@ -43,6 +43,10 @@ int http_send(int fd, int status, const char *type, const char *body,
 /* A text/plain response of one line (the '\n' is added). */
 int http_send_line(int fd, int status, const char *line);
 
+/* The same with more header lines ("Name: value\r\n" each), or NULL. */
+int http_send_line_with(int fd, int status, const char *line,
+			const char *headers);
+
 /* The head of a response whose body follows until the connection ends
  * (the event stream). */
 int http_send_head(int fd, int status, const char *type);

@@ -174,11 +174,16 @@ static void take_report(int fd, struct http_request *req, bool is_ask)
 						     : "questions go to /ask");
 	else
 		status = room_take_report(&room, rep, wall_s(), mono_ms(), reply);
+	/* Which version of the room holds the report, at least: the number
+	 * the event stream will send (the benchmark times it). */
+	char version[64];
+	snprintf(version, sizeof version, "X-Room-Version: %lu\r\n",
+		 room_version(&room));
 	/* Saved before the learner hears "ok": what was acknowledged is on
 	 * disk. */
 	if (status == 200 && options.file && room_save(&room, options.file) < 0)
 		warnx("the state is not saved");
-	http_send_line(fd, status, reply);
+	http_send_line_with(fd, status, reply, version);
 	free(rep);
 }
 
