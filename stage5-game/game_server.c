@@ -37,6 +37,7 @@ struct client {
 	int slot;        /* its player in the world */
 	/* Only its own thread touches these. */
 	long lines, malformed, refused;
+	bool spawned;    /* a SPAWN of it was accepted */
 	double window_start;
 	int window_lines;
 	/* Guarded by world_lock. */
@@ -148,7 +149,7 @@ static bool join_world(struct client *c, int max)
 static void leave_world(struct client *c)
 {
 	pthread_mutex_lock(&world_lock);
-	game_world_leave(&world, c->slot);
+	game_world_leave(&world, c->slot, now_seconds());
 	clients[c->slot] = NULL;
 	client_count--;
 	/* Out of the table, the sender will not take c again; but it may be
@@ -204,7 +205,8 @@ static void throttle(struct client *c)
 	c->window_lines = 0;
 }
 
-/* Parse and apply one line.  Returns whether it was a valid message. */
+/* Parse and apply one line.  Returns whether it was a valid message;
+ * sets c->spawned once a SPAWN of it is accepted. */
 static bool handle_line(struct client *c, const char *line, ssize_t len)
 {
 	struct game_msg msg;
@@ -222,16 +224,18 @@ static bool handle_line(struct client *c, const char *line, ssize_t len)
 	pthread_mutex_unlock(&world_lock);
 	if (verdict != GAME_ACCEPTED)
 		c->refused++;
+	else if (msg.type == GAME_SPAWN)
+		c->spawned = true;
 	return true;
 }
 
-/* The reader thread: read c's lines until it goes or stays silent
- * too long. */
+/* The reader thread: read c's lines until it goes, stays silent too
+ * long, or holds its slot without playing. */
 static void read_lines(struct client *c)
 {
 	char buf[GAME_LINE_MAX + 2], *line;
 	struct line_reader reader;
-	double last_valid = now_seconds();
+	double connected = now_seconds(), last_valid = connected;
 	ssize_t len;
 
 	line_reader_init(&reader, c->fd, buf, sizeof buf);
@@ -242,10 +246,15 @@ static void read_lines(struct client *c)
 			c->malformed++;
 		else if (handle_line(c, line, len))
 			last_valid = now_seconds();
+		if (idle_timeout <= 0)
+			continue;
 		/* Lines keep coming, but none we understand: as good as
 		 * silent, and silence is dropped after idle_timeout. */
-		if (idle_timeout > 0 &&
-		    now_seconds() - last_valid > idle_timeout)
+		if (now_seconds() - last_valid > idle_timeout)
+			break;
+		/* Well-formed lines, all refused, and never a SPAWN: a slot
+		 * held away from a real player. */
+		if (!c->spawned && now_seconds() - connected > idle_timeout)
 			break;
 	}
 }

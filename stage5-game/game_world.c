@@ -21,6 +21,7 @@ static const char *const verdict_texts[GAME_VERDICT_COUNT] = {
 	[GAME_REFUSED_RATE] = "firing too fast",
 	[GAME_REFUSED_REACH] = "bullet too far from its shooter",
 	[GAME_REFUSED_FULL] = "too many bullets",
+	[GAME_REFUSED_SPREAD] = "pellet outside its shot's spread",
 };
 
 const char *game_verdict_text(enum game_verdict verdict)
@@ -114,10 +115,18 @@ int game_world_join(struct game_world *w)
 	return -1;
 }
 
-void game_world_leave(struct game_world *w, int slot)
+void game_world_leave(struct game_world *w, int slot, double now)
 {
 	struct game_player *p = &w->players[slot];
 
+	/* Leaving must not be a way around the wait: remember the id.  A
+	 * ring: the oldest entry goes, and it had been waiting longest. */
+	if (p->id != 0 && !p->alive &&
+	    now < p->killed_at + GAME_RESPAWN_DELAY) {
+		w->departed[w->departed_next] =
+			(struct game_departed){ p->id, p->killed_at };
+		w->departed_next = (w->departed_next + 1) % GAME_DEPARTED_MAX;
+	}
 	if (p->id != 0) {
 		struct game_msg m = { .type = GAME_LEAVE, .leave = { p->id } };
 		send_msg(w, TO_OTHERS, slot, &m);
@@ -157,12 +166,25 @@ static void send_world_state(struct game_world *w, int slot)
 			send_name(w, TO_ONE, slot, &w->players[i]);
 }
 
+/* Whether `id` left while dead, less than GAME_RESPAWN_DELAY ago. */
+static bool still_waiting(const struct game_world *w, int id, double now)
+{
+	for (int i = 0; i < GAME_DEPARTED_MAX; i++)
+		if (w->departed[i].id == id &&
+		    now < w->departed[i].killed_at + GAME_RESPAWN_DELAY)
+			return true;
+	return false;
+}
+
 static enum game_verdict check_spawn(const struct game_world *w,
 				     const struct game_player *p, int id,
 				     double now)
 {
+	if (p->id == 0 && id_taken(w, id))
+		return GAME_REFUSED_ID_TAKEN;
 	if (p->id == 0)
-		return id_taken(w, id) ? GAME_REFUSED_ID_TAKEN : GAME_ACCEPTED;
+		return still_waiting(w, id, now) ? GAME_REFUSED_TOO_EARLY
+						 : GAME_ACCEPTED;
 	if (id != p->id)
 		return GAME_REFUSED_SPOOFED;
 	if (p->alive)
@@ -235,15 +257,19 @@ static enum game_verdict handle_pos(struct game_world *w, int slot,
 		return verdict;
 	double x = m->x, y = m->y;
 	game_clamp_to_arena(&x, &y);
-	/* No further than top speed allows since the last accepted POS; a
-	 * long silence earns no more than GAME_MOVE_WINDOW of travel, or a
-	 * quiet client could teleport. */
+	/* A budget of distance, refilled at top speed (with the tolerance)
+	 * as time passes, and spent by every POS: however many lines carry
+	 * the moves, the path stays within that speed times the time, plus
+	 * one fixed slack.  A long silence earns at most GAME_MOVE_WINDOW of
+	 * travel, or a quiet client could teleport. */
+	double rate = GAME_TOP_SPEED * GAME_SPEED_TOLERANCE;
+	double budget = fmin(p->move_budget + rate * (now - p->moved_at),
+			     rate * GAME_MOVE_WINDOW + GAME_MOVE_SLACK);
 	double dx = x - p->x, dy = y - p->y;
-	double elapsed = fmin(now - p->moved_at, GAME_MOVE_WINDOW);
-	limit_length(&dx, &dy, GAME_TOP_SPEED * GAME_SPEED_TOLERANCE * elapsed
-				       + GAME_MOVE_SLACK);
+	limit_length(&dx, &dy, budget);
 	p->x += dx;
 	p->y += dy;
+	p->move_budget = budget - hypot(dx, dy);
 	p->vx = m->vx;
 	p->vy = m->vy;
 	limit_length(&p->vx, &p->vy, GAME_TOP_SPEED);
@@ -256,33 +282,66 @@ static enum game_verdict handle_pos(struct game_world *w, int slot,
 
 /* ---- FIRE ----------------------------------------------------------------- */
 
-/* The bullet must be the weapon's: its r and dmg, its speed give or take
- * the shooter's own top speed (a client may add its velocity). */
-static bool fired_by(const struct game_fire *m, const struct game_weapon *gun)
+/* The bullet must be the weapon's: its r and dmg, and its speed, give or
+ * take the shooter's own (a client may add its velocity to the bullet's):
+ * standing still, exactly the weapon's. */
+static bool fired_by(const struct game_fire *m, const struct game_weapon *gun,
+		     const struct game_player *shooter)
 {
 	double speed = hypot(m->vx, m->vy);
+	double own = hypot(shooter->vx, shooter->vy);
 
 	return fabs(m->r - gun->r) <= GAME_WEAPON_SLACK &&
 	       fabs(m->dmg - gun->dmg) <= GAME_WEAPON_SLACK &&
-	       fabs(speed - gun->speed) <= GAME_TOP_SPEED;
+	       fabs(speed - gun->speed) <= own + GAME_BULLET_SPEED_SLACK;
+}
+
+/* The angle from `from` to `to`, in -pi..pi. */
+static double turn(double from, double to)
+{
+	return remainder(to - from, 2 * M_PI);
+}
+
+/* Whether this FIRE is one more pellet of the shot under way: it comes
+ * within GAME_SHOT_WINDOW of the first, the shot has pellets left, and
+ * all of its pellets stay within the weapon's spread. */
+static enum game_verdict next_pellet(struct game_player *p,
+				     const struct game_weapon *gun,
+				     double angle, double now)
+{
+	double d = turn(p->shot_angle, angle);
+	double low = fmin(p->shot_low, d), high = fmax(p->shot_high, d);
+
+	if (p->pellets_left == 0 || now > p->shot_at + GAME_SHOT_WINDOW)
+		return GAME_REFUSED_RATE;
+	if (high - low > (gun->spread + GAME_SPREAD_SLACK) * M_PI / 180)
+		return GAME_REFUSED_SPREAD;
+	p->pellets_left--;
+	p->shot_low = low;
+	p->shot_high = high;
+	return GAME_ACCEPTED;
 }
 
 /* Whether the weapon is ready, and if so, count the bullet.  A shot is
- * `pellets` FIRE lines; the next shot may come `interval` after the one
- * before, GAME_FIRE_SLACK early at most.  ready_at moves on by a whole
- * interval per shot, so early shots cannot add up to a faster rate. */
-static bool take_shot(struct game_player *p, const struct game_weapon *gun,
-		      double now)
+ * up to `pellets` FIRE lines that come together, fanned within the
+ * spread; the next shot may come `interval` after the one before,
+ * GAME_FIRE_SLACK early at most.  ready_at moves on by a whole interval
+ * per shot, so early shots cannot add up to a faster rate, and pellets
+ * held back for later are no shot at all. */
+static enum game_verdict take_shot(struct game_player *p,
+				   const struct game_weapon *gun,
+				   const struct game_fire *m, double now)
 {
-	if (p->pellets_left > 0) {
-		p->pellets_left--;
-		return true;
-	}
+	double angle = atan2(m->vy, m->vx);
+
 	if (now < p->ready_at - GAME_FIRE_SLACK)
-		return false;
+		return next_pellet(p, gun, angle, now);
 	p->ready_at = fmax(now, p->ready_at) + gun->interval;
 	p->pellets_left = gun->pellets - 1;
-	return true;
+	p->shot_at = now;
+	p->shot_angle = angle;
+	p->shot_low = p->shot_high = 0;
+	return GAME_ACCEPTED;
 }
 
 static enum game_verdict check_fire(const struct game_world *w,
@@ -293,7 +352,7 @@ static enum game_verdict check_fire(const struct game_world *w,
 
 	if (verdict != GAME_ACCEPTED)
 		return verdict;
-	if (!fired_by(m, &game_weapons[p->weapon]))
+	if (!fired_by(m, &game_weapons[p->weapon], p))
 		return GAME_REFUSED_WEAPON;
 	if (hypot(m->x - p->x, m->y - p->y) > GAME_FIRE_REACH)
 		return GAME_REFUSED_REACH;
@@ -311,8 +370,8 @@ static enum game_verdict handle_fire(struct game_world *w, int slot,
 
 	if (verdict != GAME_ACCEPTED)
 		return verdict;
-	if (!take_shot(p, gun, now))
-		return GAME_REFUSED_RATE;
+	if ((verdict = take_shot(p, gun, m, now)) != GAME_ACCEPTED)
+		return verdict;
 	w->bullets[w->bullet_count++] = (struct game_bullet){
 		.shooter_id = p->id, .bullet_id = m->bullet_id,
 		.x = m->x, .y = m->y, .vx = m->vx, .vy = m->vy,

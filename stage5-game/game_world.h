@@ -22,6 +22,10 @@
 #define GAME_SPEED_TOLERANCE 1.25 /* moves up to 25% above top speed pass */
 #define GAME_MOVE_SLACK 10.0      /* px more, for rounding and jitter */
 #define GAME_MOVE_WINDOW 1.0      /* s: a silence earns no more than this */
+#define GAME_SHOT_WINDOW 0.05     /* s: a shot's pellets come together */
+#define GAME_SPREAD_SLACK 1.0     /* degrees, on top of a weapon's spread */
+#define GAME_BULLET_SPEED_SLACK 2.0 /* px/s, for rounding on the wire */
+#define GAME_DEPARTED_MAX 256     /* ids that left dead, remembered */
 #define GAME_FIRE_SLACK 0.05      /* s a shot may come early (jitter) */
 #define GAME_WEAPON_SLACK 0.01    /* r and dmg as rounded on the wire */
 #define GAME_NAME_INTERVAL 1.0    /* s between two NAMEs of one player */
@@ -33,9 +37,13 @@ struct game_player {
 	double x, y, vx, vy, aimx, aimy, hp;
 	int weapon;       /* enum game_weapon_kind */
 	double moved_at;  /* when the last POS (or SPAWN) was accepted */
+	double move_budget; /* px it may still move as of moved_at */
 	double killed_at;
 	double ready_at;  /* the next shot may come from then on */
 	int pellets_left; /* FIRE lines the current shot may still send */
+	double shot_at;   /* when the current shot's first pellet came */
+	double shot_angle; /* its direction, radians */
+	double shot_low, shot_high; /* the others', relative to it */
 	char name[GAME_NAME_MAX + 1]; /* from NAME; "" until one comes */
 	double named_at;  /* when the last NAME was accepted */
 };
@@ -45,6 +53,12 @@ struct game_bullet {
 	int bullet_id;
 	double x, y, vx, vy, r, dmg;
 	double t;         /* the time at which it was at (x, y) */
+};
+
+/* An id whose connection ended while it waited to respawn. */
+struct game_departed {
+	int id;
+	double killed_at;
 };
 
 struct game_item {
@@ -66,6 +80,8 @@ struct game_world {
 	int item_count;
 	int next_item_id;
 	double next_item_at;
+	struct game_departed departed[GAME_DEPARTED_MAX]; /* a ring */
+	int departed_next;
 	double now;       /* the time of the last step */
 	unsigned int rng; /* where items land: a seeded, repeatable sequence */
 	game_send_fn *send;
@@ -86,6 +102,7 @@ enum game_verdict {
 	GAME_REFUSED_RATE,        /* faster than the weapon fires */
 	GAME_REFUSED_REACH,       /* the bullet starts too far from its shooter */
 	GAME_REFUSED_FULL,        /* GAME_MAX_BULLETS in flight already */
+	GAME_REFUSED_SPREAD,      /* a pellet outside its shot's spread */
 	GAME_VERDICT_COUNT
 };
 
@@ -98,8 +115,9 @@ void game_world_init(struct game_world *w, double now, unsigned int seed,
 /* A connection arrives: its slot, or -1 if the world is full. */
 int game_world_join(struct game_world *w);
 
-/* A connection ends: everyone else gets LEAVE if it had spawned. */
-void game_world_leave(struct game_world *w, int slot);
+/* A connection ends: everyone else gets LEAVE if it had spawned.  A dead
+ * id keeps its respawn time: the same id on a new connection waits too. */
+void game_world_leave(struct game_world *w, int slot, double now);
 
 /* Apply one message from the connection in `slot`, checked against the
  * rules; an accepted one is relayed as the protocol says. */

@@ -370,7 +370,7 @@ START_TEST(ids_are_bound_to_connections)
 	refuse_line(w, 1, "KILL 2 1", 1, GAME_REFUSED_SERVER_ONLY);
 	ck_assert_str_eq(sent[0], "");
 	/* Once slot 0 leaves, its id is free again. */
-	game_world_leave(w, 0);
+	game_world_leave(w, 0, 5.0);
 	ck_assert_str_eq(sent[1], "LEAVE 1\n");
 	ck_assert_int_eq(game_world_join(w), 0);
 	accept_line(w, 0, "SPAWN 1 100 100 100", 2);
@@ -385,20 +385,54 @@ START_TEST(positions_stay_in_the_arena_and_under_top_speed)
 
 	accept_line(w, 0, "SPAWN 1 400 300 100", 0);
 	accept_line(w, 1, "SPAWN 2 100 100 100", 0);
-	/* 0.1 s after: at most 200 * 1.25 * 0.1 + 10 = 35 px further. */
+	/* 0.1 s after: at most 200 * 1.25 * 0.1 = 25 px further. */
 	accept_line(w, 0, "POS 1 700 300 5000 0 0 0", 0.1);
-	ck_assert_double_eq_tol(p->x, 435, 1e-6);
+	ck_assert_double_eq_tol(p->x, 425, 1e-6);
 	ck_assert_double_eq_tol(p->vx, GAME_TOP_SPEED, 1e-6);
-	ck_assert(strstr(sent[1], "POS 1 435 300 200 0 0 0\n"));
+	ck_assert(strstr(sent[1], "POS 1 425 300 200 0 0 0\n"));
 	/* An honest move passes unchanged: 20 px in 0.1 s. */
-	accept_line(w, 0, "POS 1 455 300 200 0 0 0", 0.2);
-	ck_assert_double_eq_tol(p->x, 455, 1e-6);
+	accept_line(w, 0, "POS 1 445 300 200 0 0 0", 0.2);
+	ck_assert_double_eq_tol(p->x, 445, 1e-6);
 	/* A long silence buys no teleport: one second's worth at most,
 	 * 200 * 1.25 + 10 = 260 px. */
-	accept_line(w, 0, "POS 1 455 -900 0 0 0 0", 100);
+	accept_line(w, 0, "POS 1 445 -900 0 0 0 0", 100);
 	ck_assert_double_eq_tol(p->y, 300 - 260, 1e-6);
 	accept_line(w, 0, "POS 1 -900 40 0 0 0 0", 200);
-	ck_assert_double_eq_tol(p->x, 455 - 260, 1e-6);
+	ck_assert_double_eq_tol(p->x, 445 - 260, 1e-6);
+	free(w);
+}
+END_TEST
+
+/* The speed hack: many POS lines at once, or far more than a client
+ * needs, each asking to go a little further.  The path is budgeted over
+ * time: at most 250 px/s times the time, plus one fixed slack. */
+START_TEST(movement_is_budgeted_over_time_not_per_line)
+{
+	struct game_world *w = new_world(2);
+	const struct game_player *p = &w->players[0];
+	const double rate = GAME_TOP_SPEED * GAME_SPEED_TOLERANCE;
+	const double slack = rate * GAME_MOVE_WINDOW + GAME_MOVE_SLACK;
+	char line[64];
+
+	accept_line(w, 0, "SPAWN 1 20 300 100", 0);
+	accept_line(w, 1, "SPAWN 2 400 20 100", 0);
+	/* 78 lines in one read, 10 px each: no further than the budget. */
+	for (int i = 1; i <= 78; i++) {
+		snprintf(line, sizeof line, "POS 1 %.0f 300 0 0 0 0", p->x + 10);
+		accept_line(w, 0, line, 5);
+	}
+	ck_assert_msg(p->x - 20 <= slack + 1e-6, "moved %.0f px", p->x - 20);
+	/* 720 lines in 3 s, back and forth across the arena. */
+	double path = 0, last = p->x;
+	for (int i = 1; i <= 720; i++) {
+		snprintf(line, sizeof line, "POS 1 %d 300 0 0 0 0",
+			 i % 2 ? 800 : 0);
+		accept_line(w, 0, line, 5 + i * 3.0 / 720);
+		path += fabs(p->x - last);
+		last = p->x;
+	}
+	ck_assert_msg(path <= rate * 3 + slack + 1e-6, "a path of %.0f px",
+		      path);
 	free(w);
 }
 END_TEST
@@ -413,6 +447,7 @@ START_TEST(bullets_hit_until_kill_then_the_dead_wait)
 	accept_line(w, 1, "SPAWN 2 200 300 100", t);
 	accept_line(w, 2, "SPAWN 3 700 100 100", t);
 	forget_sent();
+	t = GAME_SPAWN_PROTECTION; /* over for everyone */
 	for (int shot = 0; shot < 10; shot++) {
 		snprintf(line, sizeof line, "FIRE 1 %d 121 300 400 0 5 10", shot);
 		accept_line(w, 0, line, t);
@@ -439,6 +474,32 @@ START_TEST(bullets_hit_until_kill_then_the_dead_wait)
 	forget_sent();
 	accept_line(w, 1, "SPAWN 2 200 300 100", killed + 10);
 	ck_assert_str_eq(sent[2], "SPAWN 2 200 300 100\n");
+	free(w);
+}
+END_TEST
+
+/* Reconnecting with the same id right after a KILL does not skip the
+ * wait; a new id is a new player and may spawn at once. */
+START_TEST(an_id_that_left_keeps_its_respawn_time)
+{
+	struct game_world *w = new_world(3);
+
+	accept_line(w, 0, "SPAWN 1 100 300 100", 0);
+	accept_line(w, 1, "SPAWN 2 200 300 100", 0);
+	w->players[1].hp = 10;
+	accept_line(w, 0, "FIRE 1 0 121 300 400 0 5 10", 3);
+	for (double t = 3; t < 3.5; t += 1.0 / 60)
+		game_world_step(w, t);
+	ck_assert(!w->players[1].alive);
+	double killed = w->players[1].killed_at;
+	game_world_leave(w, 1, killed + 1);
+	ck_assert_int_eq(game_world_join(w), 1);
+	refuse_line(w, 1, "SPAWN 2 200 300 100", killed + 1,
+		    GAME_REFUSED_TOO_EARLY);
+	refuse_line(w, 1, "SPAWN 2 200 300 100", killed + 9.9,
+		    GAME_REFUSED_TOO_EARLY);
+	accept_line(w, 2, "SPAWN 7 500 300 100", killed + 1);
+	accept_line(w, 1, "SPAWN 2 200 300 100", killed + 10);
 	free(w);
 }
 END_TEST
@@ -473,6 +534,9 @@ START_TEST(fire_must_match_the_weapon_held)
 	refuse_line(w, 0, "FIRE 1 0 100 100 400 0 12 10", 1, GAME_REFUSED_WEAPON);
 	refuse_line(w, 0, "FIRE 1 0 100 100 5000 0 5 10", 1,
 		    GAME_REFUSED_WEAPON);
+	/* Standing still, a GUN bullet flies at 400 px/s, not 600. */
+	refuse_line(w, 0, "FIRE 1 0 100 100 600 0 5 10", 1, GAME_REFUSED_WEAPON);
+	refuse_line(w, 0, "FIRE 1 0 100 100 0 390 5 10", 1, GAME_REFUSED_WEAPON);
 	refuse_line(w, 0, "FIRE 1 0 300 100 400 0 5 10", 1, GAME_REFUSED_REACH);
 	/* The rate: a GUN fires every 0.25 s, 0.05 s early at most. */
 	accept_line(w, 0, "FIRE 1 1 100 100 0 400 5 10", 1);
@@ -490,6 +554,43 @@ START_TEST(fire_must_match_the_weapon_held)
 	accept_line(w, 0, "FIRE 1 8 100 100 450 0 4 8", 5.7);
 	/* The old weapon's bullets are refused once the new one is held. */
 	refuse_line(w, 0, "FIRE 1 9 100 100 400 0 5 10", 9, GAME_REFUSED_WEAPON);
+	/* Moving at 200 px/s, a bullet may take the shooter's speed too. */
+	w->players[0].weapon = GAME_GUN;
+	accept_line(w, 0, "POS 1 120 100 200 0 0 0", 9.1);
+	accept_line(w, 0, "FIRE 1 10 120 100 590 0 5 10", 9.1);
+	refuse_line(w, 0, "FIRE 1 11 120 100 610 0 5 10", 9.5,
+		    GAME_REFUSED_WEAPON);
+	free(w);
+}
+END_TEST
+
+/* A SHOTGUN shot is its pellets together: not held back for later, not
+ * more of them, not wider than 30 degrees. */
+START_TEST(shotgun_pellets_are_one_shot)
+{
+	struct game_world *w = new_world(2);
+	char line[64];
+
+	accept_line(w, 0, "SPAWN 1 100 100 100", 0);
+	accept_line(w, 1, "SPAWN 2 700 500 100", 0);
+	w->players[0].weapon = GAME_SHOTGUN;
+	/* A fair shot: 6 pellets fanned over 30 degrees. */
+	for (int i = 0; i < 6; i++) {
+		double a = (i / 5.0 - 0.5) * 30 * M_PI / 180;
+		snprintf(line, sizeof line, "FIRE 1 %d 100 100 %.2f %.2f 4 8", i,
+			 450 * cos(a), 450 * sin(a));
+		accept_line(w, 0, line, 1);
+	}
+	/* One pellet now, the rest held back: refused 0.3 s later. */
+	accept_line(w, 0, "FIRE 1 10 100 100 450 0 4 8", 2);
+	refuse_line(w, 0, "FIRE 1 11 100 100 450 0 4 8", 2.3,
+		    GAME_REFUSED_RATE);
+	/* Parallel pellets are fine, but not one 40 degrees off. */
+	accept_line(w, 0, "FIRE 1 20 100 100 450 0 4 8", 3);
+	accept_line(w, 0, "FIRE 1 21 100 100 450 0 4 8", 3);
+	snprintf(line, sizeof line, "FIRE 1 22 100 100 %.2f %.2f 4 8",
+		 450 * cos(0.7), 450 * sin(0.7));
+	refuse_line(w, 0, line, 3, GAME_REFUSED_SPREAD);
 	free(w);
 }
 END_TEST
@@ -574,6 +675,19 @@ static int join(const struct server *s, int id, int x, int y)
 	return fd;
 }
 
+/* End the spawn protection of player `id` at (x, y): it fires once, to
+ * the right, and `watcher` sees the shot. */
+static void fire_once(int fd, int id, int x, int y, int watcher)
+{
+	char line[80];
+
+	snprintf(line, sizeof line, "FIRE %d 999 %d %d 400 0 5 10\n", id,
+		 x + 21, y);
+	ck_assert(send_str(fd, line));
+	snprintf(line, sizeof line, "FIRE %d 999 ", id);
+	must_see(watcher, line);
+}
+
 /* Receive lines for `ms` and check none starts with `prefix`. */
 static void never_see(int fd, const char *prefix, int ms)
 {
@@ -596,6 +710,7 @@ START_TEST(a_kill_is_seen_by_a_third_player)
 	int b = join(&s, 2, 200, 300);
 	int c = join(&s, 3, 600, 100);
 	must_see(c, "SPAWN 1 ");
+	fire_once(b, 2, 200, 300, c);
 	for (int shot = 0; shot < 10; shot++) {
 		snprintf(line, sizeof line, "FIRE 1 %d 31 300 400 0 5 10\n",
 			 shot);
@@ -710,6 +825,7 @@ START_TEST(the_dead_wait_ten_seconds)
 	int a = join(&s, 1, 10, 300); /* out of items' reach */
 	int b = join(&s, 2, 200, 300);
 	int c = join(&s, 3, 600, 100);
+	fire_once(b, 2, 200, 300, c);
 	for (int shot = 0; shot < 10; shot++) {
 		snprintf(line, sizeof line, "FIRE 1 %d 31 300 400 0 5 10\n",
 			 shot);
@@ -802,6 +918,37 @@ START_TEST(nothing_valid_for_a_while_is_dropped)
 	ck_assert(recv_closed(silent, WAIT_MS));
 	close(silent);
 	close(noisy);
+	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
+/* Slot holders: connections that never SPAWN but send a well-formed
+ * (refused) line every half second, to keep real players out. */
+START_TEST(a_connection_that_never_spawns_is_closed)
+{
+	struct server s;
+	int holders[5], open_count = 5;
+
+	server_start(&s, GAME_SERVER, "-t", "2", "-c", "5", NULL);
+	for (int i = 0; i < 5; i++)
+		holders[i] = server_connect(&s);
+	long long deadline = now_ms() + 2000 + 2 * WAIT_MS;
+	while (open_count > 0 && now_ms() < deadline) {
+		for (int i = 0; i < 5; i++) {
+			if (holders[i] < 0)
+				continue;
+			send_str(holders[i], "POS 1 1 1 0 0 0 0\n");
+			if (recv_closed(holders[i], 100)) {
+				close(holders[i]);
+				holders[i] = -1;
+				open_count--;
+			}
+		}
+	}
+	ck_assert_msg(open_count == 0, "%d of 5 holders still in", open_count);
+	/* A real player gets in. */
+	int player = join(&s, 7, 300, 300);
+	close(player);
 	ck_assert_int_eq(server_stop(&s), 0);
 }
 END_TEST
@@ -1128,6 +1275,9 @@ Suite *stage5_suite(void)
 	tcase_add_test(world, spawn_gives_full_hp_and_the_world_state);
 	tcase_add_test(world, ids_are_bound_to_connections);
 	tcase_add_test(world, positions_stay_in_the_arena_and_under_top_speed);
+	tcase_add_test(world, movement_is_budgeted_over_time_not_per_line);
+	tcase_add_test(world, an_id_that_left_keeps_its_respawn_time);
+	tcase_add_test(world, shotgun_pellets_are_one_shot);
 	tcase_add_test(world, bullets_hit_until_kill_then_the_dead_wait);
 	tcase_add_test(world, bullets_leave_the_arena);
 	tcase_add_test(world, fire_must_match_the_weapon_held);
@@ -1139,6 +1289,7 @@ Suite *stage5_suite(void)
 	tcase_add_test(server, leave_when_a_connection_ends);
 	tcase_add_test(server, garbage_and_nan_are_survived);
 	tcase_add_test(server, nothing_valid_for_a_while_is_dropped);
+	tcase_add_test(server, a_connection_that_never_spawns_is_closed);
 	tcase_add_test(server, a_flood_is_read_at_240_lines_a_second);
 	tcase_add_test(server, a_full_server_says_so);
 	tcase_add_test(server, a_hundred_bots);
