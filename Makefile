@@ -257,8 +257,9 @@ $(PRACTICE): $(PRACTICE).o $(COMMON)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 clean: clean-slides
+# exercises/ is left alone: it holds what the learners wrote.
 clean-slides:
-	rm -rf slides/html slides/png exercises
+	rm -rf slides/html slides/png
 	rm -f $(PRACTICE) $(PRACTICE).o $(PRACTICE).d
 
 # ---- the soak ------------------------------------------------------------
