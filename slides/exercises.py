@@ -207,14 +207,20 @@ def makefile_sections(makefile, stages):
 
 
 def copy_tree(src_dir, dst_dir, transform):
-    """Copy the sources of src_dir (not its subfolders), through
-    transform(relative path, text)."""
-    os.makedirs(dst_dir, exist_ok=True)
-    for name in sorted(os.listdir(src_dir)):
-        if SOURCE.search(name) and os.path.isfile(os.path.join(src_dir, name)):
-            with open(os.path.join(src_dir, name), encoding="utf-8") as f:
-                text = transform(name, f.read())
-            with open(os.path.join(dst_dir, name), "w", encoding="utf-8") as f:
+    """Copy the sources of src_dir and its subfolders, through
+    transform(path relative to src_dir, text)."""
+    for here, folders, names in os.walk(src_dir):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))
+        relative = os.path.relpath(here, src_dir)
+        os.makedirs(os.path.join(dst_dir, relative), exist_ok=True)
+        for name in sorted(names):
+            if not SOURCE.search(name):
+                continue
+            path = os.path.normpath(os.path.join(relative, name))
+            with open(os.path.join(src_dir, path), encoding="utf-8") as f:
+                text = transform(path, f.read())
+            with open(os.path.join(dst_dir, path), "w",
+                      encoding="utf-8") as f:
                 f.write(text)
 
 
