@@ -158,7 +158,7 @@ TEST_UNITS  += stage2-quiz/quiz.o
 TEST_RUNNER = tests/run_tests
 
 .PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install bench fuzz soak valgrind \
-	slides test-slides exercises doctor clean-slides room test-room
+	slides test-slides screenshots exercises doctor clean-slides room test-room
 
 all: $(PROGRAMS)
 
@@ -228,12 +228,29 @@ bench: all $(BENCH)
 MARP = slides/node_modules/.bin/marp
 PRACTICE = slides/practice/line_client
 
-slides: $(MARP)
+# The pictures: Graphviz sources, slides/pictures/*.dot, drawn as SVG
+# beside them and copied next to the HTML; game.png comes from
+# `make screenshots` and is committed, so no SDL is needed here.
+PICTURES = $(patsubst %.dot,%.svg,$(wildcard slides/pictures/*.dot))
+
+slides: $(MARP) $(PICTURES)
 	@python3 slides/snippets.py --check >/dev/null || echo "make slides:" \
 		"warning: some code blocks are stale: slides/snippets.py --update"
 	rm -rf slides/html
 	$(MARP) --no-stdin --config-file slides/marp.config.yml \
 		--input-dir slides --output slides/html
+	mkdir -p slides/html/pictures
+	cp $(PICTURES) slides/pictures/*.png slides/html/pictures/
+
+slides/pictures/%.svg: slides/pictures/%.dot
+	@command -v dot >/dev/null 2>&1 || { echo "make slides needs" \
+		"Graphviz's dot: apt-get install graphviz"; exit 1; }
+	dot -Tsvg -o $@ $<
+
+# make screenshots  deck 05's picture of the game, slides/pictures/game.png,
+#                   from game_client's screenshot mode (needs SDL2).
+screenshots: all
+	sh slides/pictures/screenshot.sh
 
 # make test-slides  every deck in headless Chromium (slides/test-render.mjs):
 #                   fails when a slide's content leaves its frame or a
@@ -260,6 +277,7 @@ clean: clean-slides
 # exercises/ is left alone: it holds what the learners wrote.
 clean-slides:
 	rm -rf slides/html slides/png
+	rm -f $(PICTURES)
 	rm -f $(PRACTICE) $(PRACTICE).o $(PRACTICE).d
 
 # ---- the soak ------------------------------------------------------------

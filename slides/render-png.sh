@@ -37,6 +37,6 @@ mkdir -p png
 for deck in "$@"; do
 	name=$(basename "$deck" .md)
 	"$marp" --no-stdin --config-file marp.config.yml \
-		--browser-timeout 60 --images png "$deck" -o "png/$name.png"
+		--browser-timeout 60 --allow-local-files --images png "$deck" -o "png/$name.png"
 done
 echo "render-png: the slides are in $(pwd)/png/"
