@@ -65,7 +65,8 @@ function layoutProblems([n, slack]) {
 		a.top < b.bottom - slack && b.top < a.bottom - slack;
 	const name = el => el.tagName.toLowerCase() +
 		(el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '');
-	const excerpt = el => (el.textContent || el.getAttribute('alt') || '')
+	const excerpt = el => (el.textContent.trim() || el.getAttribute('alt') ||
+		el.querySelector('img')?.getAttribute('alt') || '')
 		.replace(/\s+/g, ' ').trim().slice(0, 50);
 
 	document.querySelectorAll(`section[data-marpit-pagination="${n}"]`).forEach(section => {
