@@ -14,6 +14,8 @@ pkg-config --exists sdl2 SDL2_ttf 2>/dev/null || missing="$missing libsdl2-dev l
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 # The slides are rendered by Marp CLI, which runs on node (make slides).
 command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+# Their pictures are Graphviz sources, drawn by dot (make slides).
+command -v dot >/dev/null 2>&1 || missing="$missing graphviz"
 # `make bench` (tests/install-deps.sh bench) also draws charts with gnuplot.
 if [ "${1:-}" = bench ] && ! command -v gnuplot >/dev/null 2>&1; then
 	missing="$missing gnuplot-nox"
