@@ -236,6 +236,9 @@ PICTURES = $(patsubst %.dot,%.svg,$(wildcard slides/pictures/*.dot))
 slides: $(MARP) $(PICTURES)
 	@python3 slides/snippets.py --check >/dev/null || echo "make slides:" \
 		"warning: some code blocks are stale: slides/snippets.py --update"
+	@! command -v fc-list >/dev/null || fc-list :lang=ko family | \
+		grep -q . || echo "make slides: warning: no Korean font, the" \
+		"Korean text will show as boxes: apt-get install fonts-noto-cjk"
 	rm -rf slides/html
 	$(MARP) --no-stdin --config-file slides/marp.config.yml \
 		--input-dir slides --output slides/html
