@@ -78,6 +78,16 @@ else
 	missing "nc" "lets you type to a server by hand" \
 		netcat-openbsd nmap-ncat netcat
 fi
+# Korean text (the slides, the chat) needs a font with Hangul, or it shows
+# as boxes.  fontconfig knows on Linux; macOS and Windows come with one.
+if has fc-list; then
+	if fc-list :lang=ko family 2>/dev/null | grep -q .; then
+		ok "a Korean font ($(fc-list :lang=ko family | head -n 1))"
+	else
+		missing "a Korean font" "without one, Korean text shows as boxes" \
+			fonts-noto-cjk google-noto-sans-cjk-ttc-fonts ""
+	fi
+fi
 
 echo
 if [ "$problems" -eq 0 ]; then

@@ -355,6 +355,23 @@ START_TEST(doctor_names_what_is_missing_and_how_to_install_it)
 }
 END_TEST
 
+/* A fontconfig that knows only DejaVu: no font has Hangul. */
+START_TEST(doctor_names_a_missing_korean_font)
+{
+	if (sh("command -v fc-list", WAIT_MS) != 0)
+		return; /* no fontconfig: the doctor does not look (macOS) */
+	int rc = sh("d=$(mktemp -d) && printf '<fontconfig><dir>"
+		    "/usr/share/fonts/truetype/dejavu</dir><cachedir>'$d'"
+		    "</cachedir></fontconfig>' >$d/fonts.conf && "
+		    "FONTCONFIG_FILE=$d/fonts.conf sh slides/doctor.sh; "
+		    "rc=$?; rm -rf $d; exit $rc", WAIT_MS);
+
+	ck_assert_int_eq(rc, 1);
+	ck_assert_ptr_nonnull(strstr(out, "MISSING  a Korean font"));
+	ck_assert_ptr_nonnull(strstr(out, "apt-get install -y fonts-noto-cjk"));
+}
+END_TEST
+
 Suite *slides_suite(void)
 {
 	Suite *s = suite_create("slides");
@@ -385,6 +402,7 @@ Suite *slides_suite(void)
 	tcase_add_test(exercises, make_doctor_gives_a_verdict);
 	tcase_add_test(exercises,
 		       doctor_names_what_is_missing_and_how_to_install_it);
+	tcase_add_test(exercises, doctor_names_a_missing_korean_font);
 	tcase_set_timeout(exercises, 150);
 	suite_add_tcase(s, exercises);
 	return s;
