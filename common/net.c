@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,48 @@ void parse_client_args(int argc, char **argv, const char *more,
 	cfg->more_count = argc - optind;
 }
 
+/* ---- Logging ----------------------------------------------------------- */
+
+/* Format the line in memory, then hand it to the kernel in one piece. */
+static void write_log_line(const char *format, va_list ap, int errnum)
+{
+	char line[LOG_LINE_MAX];
+	size_t room = sizeof line - 1; /* the '\n' always fits */
+	int n = snprintf(line, room, "%s: ", program_name);
+	size_t len = n < 0 ? 0 : (size_t)n < room ? (size_t)n : room - 1;
+
+	n = vsnprintf(line + len, room - len, format, ap);
+	len += n < 0 ? 0 : (size_t)n < room - len ? (size_t)n : room - len - 1;
+	if (errnum) {
+		n = snprintf(line + len, room - len, ": %s", strerror(errnum));
+		len += n < 0 ? 0 : (size_t)n < room - len ? (size_t)n
+							  : room - len - 1;
+	}
+	line[len++] = '\n';
+	ssize_t ignored = write(STDERR_FILENO, line, len);
+	(void)ignored; /* nowhere left to say that the log failed */
+}
+
+void log_line(const char *format, ...)
+{
+	va_list ap;
+
+	va_start(ap, format);
+	write_log_line(format, ap, 0);
+	va_end(ap);
+}
+
+void log_errno(const char *format, ...)
+{
+	int errnum = errno; /* before anything else can change it */
+	va_list ap;
+
+	va_start(ap, format);
+	write_log_line(format, ap, errnum);
+	va_end(ap);
+	errno = errnum;
+}
+
 /* ---- Stopping --------------------------------------------------------- */
 
 /* Runs inside the signal handler, so only async-signal-safe calls:
@@ -233,7 +276,7 @@ int listen_on(int port)
 
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0) {
-		warn("socket");
+		log_errno("socket");
 		return -1;
 	}
 	/* Without SO_REUSEADDR a restarted server fails with "Address already
@@ -244,12 +287,12 @@ int listen_on(int port)
 	     * connecting at the same moment needs more. */
 	    listen(fd, SOMAXCONN) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
-		warn("port %d", port);
+		log_errno("port %d", port);
 		close(fd);
 		return -1;
 	}
 	describe_address((struct sockaddr *)&addr, name);
-	warnx("listening on %s", name);
+	log_line("listening on %s", name);
 	return fd;
 }
 
@@ -272,7 +315,7 @@ static void keep_a_reserve(void)
 static int accept_with_reserve(int listen_fd, struct sockaddr_storage *addr,
 			       socklen_t *len)
 {
-	warn("accept");
+	log_errno("accept");
 	close(reserve_fd);
 	reserve_fd = -1;
 	int fd = accept(listen_fd, (struct sockaddr *)addr, len);
@@ -313,11 +356,11 @@ int accept_client(int listen_fd, char peer[PEER_NAME_LEN])
 		 * will free some, so wait and retry rather than spin or die. */
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM) {
-			warn("accept");
+			log_errno("accept");
 			sleep(1);
 			continue;
 		}
-		warn("accept");
+		log_errno("accept");
 		return -1;
 	}
 }
@@ -331,7 +374,7 @@ int connect_to(const char *host, const char *port)
 
 	int rc = getaddrinfo(host, port, &hints, &list);
 	if (rc != 0) {
-		warnx("%s: %s", host, gai_strerror(rc));
+		log_line("%s: %s", host, gai_strerror(rc));
 		return -1;
 	}
 	/* A name may have several addresses (IPv6 and IPv4): try each. */
@@ -343,7 +386,7 @@ int connect_to(const char *host, const char *port)
 		}
 	}
 	if (fd < 0)
-		warn("cannot connect to %s port %s", host, port);
+		log_errno("cannot connect to %s port %s", host, port);
 	else
 		no_sigpipe(fd);
 	freeaddrinfo(list);
@@ -356,7 +399,7 @@ int set_timeout(int fd, int seconds)
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0) {
-		warn("setsockopt");
+		log_errno("setsockopt");
 		return -1;
 	}
 	return 0;

@@ -61,6 +61,19 @@ struct client_config {
 void parse_client_args(int argc, char **argv, const char *more,
 		       struct client_config *cfg);
 
+/* ---- Logging ----------------------------------------------------------- */
+
+/* Print "PROGRAM: message\n" to stderr with a single write(), so that
+ * lines from many threads or processes sharing one log never tear into
+ * each other (warnx() writes a line in three pieces).  A line is cut at
+ * LOG_LINE_MAX bytes.  log_errno() adds ": " and errno's text, as warn()
+ * does. */
+#define LOG_LINE_MAX 512
+__attribute__((format(printf, 1, 2)))
+void log_line(const char *format, ...);
+__attribute__((format(printf, 1, 2)))
+void log_errno(const char *format, ...);
+
 /* ---- Stopping --------------------------------------------------------- */
 
 /* On SIGINT or SIGTERM, print "stopping" and exit 0 at once: the kernel

@@ -34,37 +34,37 @@ static int open_listening_socket(int port)
 	/* exercise 1-3: socket(), SO_REUSEADDR, bind() to addr, listen() */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0) {
-		warn("socket");
+		log_errno("socket");
 		return -1;
 	}
 	/* Without SO_REUSEADDR a restarted server fails with "Address already
 	 * in use" while the old connections sit in TIME_WAIT for a minute. */
 	int one = 1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
-		warn("setsockopt SO_REUSEADDR");
+		log_errno("setsockopt SO_REUSEADDR");
 		close(fd);
 		return -1;
 	}
 	if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-		warn("bind port %d", port);
+		log_errno("bind port %d", port);
 		close(fd);
 		return -1;
 	}
 	/* The backlog: clients the kernel accepts for us while we are busy.
 	 * The workshop used 5; a room connecting at once needs more. */
 	if (listen(fd, SOMAXCONN) < 0) {
-		warn("listen");
+		log_errno("listen");
 		close(fd);
 		return -1;
 	}
 	/* end of exercise */
 	/* Which port did bind() take?  It matters with -p 0. */
 	if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) {
-		warn("getsockname");
+		log_errno("getsockname");
 		close(fd);
 		return -1;
 	}
-	warnx("listening on 0.0.0.0:%d", ntohs(addr.sin_port));
+	log_line("listening on 0.0.0.0:%d", ntohs(addr.sin_port));
 	return fd;
 }
 
@@ -86,7 +86,7 @@ static int accept_next_client(int listen_fd, char peer[PEER_NAME_LEN])
 		 * backlog: neither is a reason to stop serving. */
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		warn("accept");
+		log_errno("accept");
 		/* Out of memory, or the system out of descriptors (we hold
 		 * only one client's): wait for some to come free, not spin. */
 		if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
@@ -113,10 +113,10 @@ int main(int argc, char **argv)
 		return 1;
 
 	while ((client_fd = accept_next_client(listen_fd, peer)) >= 0) {
-		warnx("connect from %s", peer);
+		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
 		serve_echo(client_fd);
-		warnx("disconnect from %s", peer);
+		log_line("disconnect from %s", peer);
 	}
 
 	close(listen_fd); /* accept() failed for good; signals exit elsewhere */

@@ -8,9 +8,9 @@
  */
 #include "quiz.h"
 #include "compat.h"
+#include "net.h"
 
 #include <ctype.h>
-#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +86,7 @@ void serve_quiz(int fd)
 	if (in && out)
 		ask_one_question(in, out);
 	else
-		warn("fdopen");
+		log_errno("fdopen");
 	if (out)
 		fclose(out);
 	else if (write_fd >= 0)

@@ -26,10 +26,10 @@ int main(int argc, char **argv)
 		return 1;
 
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
-		warnx("connect from %s", peer);
+		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
 		serve_quiz(client_fd);
-		warnx("disconnect from %s", peer);
+		log_line("disconnect from %s", peer);
 	}
 
 	close(listen_fd); /* accept() failed for good; signals exit elsewhere */

@@ -44,11 +44,11 @@ static void child_process(int fd, const char *peer, int listen_fd,
 	/* Have the kernel send us SIGTERM when the parent ends, so a stopped
 	 * server leaves no child behind (see compat.h). */
 	if (die_with_parent(SIGTERM) < 0)
-		warn("die_with_parent");
+		log_errno("die_with_parent");
 	if (getppid() != parent) /* it ended before that call */
 		exit(0);
 	serve_quiz(fd);
-	warnx("disconnect from %s", peer);
+	log_line("disconnect from %s", peer);
 	exit(0);
 }
 
@@ -61,7 +61,7 @@ static void serve_in_process(int fd, const char *peer, int listen_fd)
 	if (pid == 0)
 		child_process(fd, peer, listen_fd, parent);
 	if (pid < 0) {
-		warn("refusing %s: fork", peer);
+		log_errno("refusing %s: fork", peer);
 		send_text(fd, SERVER_FULL_LINE);
 	}
 	close(fd); /* the child has its own copy */
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 		return 1;
 
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
-		warnx("connect from %s", peer);
+		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
 		serve_in_process(client_fd, peer, listen_fd);
 	}

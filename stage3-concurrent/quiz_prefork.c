@@ -29,16 +29,16 @@ static void worker_process(int listen_fd, const struct server_config *cfg,
 	/* Have the kernel send us SIGTERM when the master ends, so stopping
 	 * the master stops every worker (see compat.h). */
 	if (die_with_parent(SIGTERM) < 0)
-		warn("die_with_parent");
+		log_errno("die_with_parent");
 	if (getppid() != master) /* it ended before that call */
 		exit(0);
 
 	/* exercise: stage 2's accept loop, in every worker */
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
-		warnx("connect from %s", peer);
+		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg->idle_timeout);
 		serve_quiz(client_fd);
-		warnx("disconnect from %s", peer);
+		log_line("disconnect from %s", peer);
 	}
 	/* end of exercise */
 	exit(1); /* accept() failed for good */
@@ -52,7 +52,7 @@ static pid_t start_worker(int listen_fd, const struct server_config *cfg)
 	if (pid == 0)
 		worker_process(listen_fd, cfg, master);
 	if (pid < 0)
-		warn("fork");
+		log_errno("fork");
 	return pid;
 }
 
@@ -67,7 +67,7 @@ static void replace_dead_workers(pid_t *workers, int listen_fd,
 		for (int i = 0; dead > 0 && i < cfg->workers; i++) {
 			if (workers[i] != dead)
 				continue;
-			warnx("worker %d ended; starting another", (int)dead);
+			log_line("worker %d ended; starting another", (int)dead);
 			/* It failed by itself: pause, so that a broken setup
 			 * does not make us fork in a tight loop. */
 			if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
@@ -75,7 +75,7 @@ static void replace_dead_workers(pid_t *workers, int listen_fd,
 			workers[i] = start_worker(listen_fd, cfg);
 		}
 	}
-	warn("wait"); /* no worker is left to wait for */
+	log_errno("wait"); /* no worker is left to wait for */
 }
 
 int main(int argc, char **argv)

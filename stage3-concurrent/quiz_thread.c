@@ -42,7 +42,7 @@ static void *client_thread(void *arg)
 	struct client *c = arg;
 
 	serve_quiz(c->fd);
-	warnx("disconnect from %s", c->peer);
+	log_line("disconnect from %s", c->peer);
 	free(c);
 	count_clients(-1, INT_MAX);
 	return NULL;
@@ -50,7 +50,7 @@ static void *client_thread(void *arg)
 
 static void refuse(int fd, const char *peer)
 {
-	warnx("refusing %s: server full", peer);
+	log_line("refusing %s: server full", peer);
 	send_text(fd, SERVER_FULL_LINE);
 	close(fd);
 }
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 		return 1;
 
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
-		warnx("connect from %s", peer);
+		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
 		serve_in_thread(client_fd, peer, cfg.max_clients);
 	}

@@ -63,12 +63,12 @@ int main(int argc, char **argv)
 		if (ready < 0 && errno == EINTR)
 			continue;
 		if (ready <= 0) {
-			warnx(ready == 0 ? "the server did not hang up"
+			log_line(ready == 0 ? "the server did not hang up"
 					 : "poll failed");
 			break;
 		}
 		if (watch[SERVER].revents && !show_from_server(fd)) {
-			warnx("the server closed the connection");
+			log_line("the server closed the connection");
 			break;
 		}
 		if (watch[KEYBOARD].revents && !send_typed(fd)) {

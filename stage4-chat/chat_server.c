@@ -217,7 +217,7 @@ static void serve_chat(struct client *c)
 	int rc = pthread_create(&writer, NULL, writer_thread, c);
 
 	if (rc != 0) {
-		warnx("%s: no writer thread: %s", c->peer, strerror(rc));
+		log_line("%s: no writer thread: %s", c->peer, strerror(rc));
 		close(c->fd);
 		return;
 	}
@@ -250,7 +250,7 @@ static struct client *new_client(int fd, const char *peer)
 	 * moves nothing for SEND_TIMEOUT seconds fails. */
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
-		warn("setsockopt");
+		log_errno("setsockopt");
 	return c;
 }
 
@@ -266,7 +266,7 @@ static void *client_thread(void *arg)
 	struct client *c = arg;
 
 	serve_chat(c);
-	warnx("disconnect from %s", c->peer);
+	log_line("disconnect from %s", c->peer);
 	free_client(c);
 	count_clients(-1, INT_MAX);
 	return NULL;
@@ -274,7 +274,7 @@ static void *client_thread(void *arg)
 
 static void refuse(int fd, const char *peer)
 {
-	warnx("refusing %s: server full", peer);
+	log_line("refusing %s: server full", peer);
 	send_text(fd, SERVER_FULL_LINE);
 	close(fd);
 }
@@ -320,7 +320,7 @@ int main(int argc, char **argv)
 	pthread_detach(clock);
 
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
-		warnx("connect from %s", peer);
+		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
 		serve_in_thread(client_fd, peer, cfg.max_clients);
 	}

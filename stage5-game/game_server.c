@@ -75,20 +75,6 @@ struct game_options {
 	int stats_every; /* -s SECONDS: log tick and send times this often */
 };
 
-/* warnx() writes a line in pieces; holding stderr's lock keeps the line
- * whole when several threads log at once. */
-__attribute__((format(printf, 1, 2)))
-static void log_line(const char *format, ...)
-{
-	va_list ap;
-
-	va_start(ap, format);
-	flockfile(stderr);
-	vwarnx(format, ap);
-	funlockfile(stderr);
-	va_end(ap);
-}
-
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -452,12 +438,12 @@ static void tune_socket(int fd)
 	 * every POS.  We merge ourselves (one send per client per tick), so
 	 * turn it off. */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
-		warn("TCP_NODELAY");
+		log_errno("TCP_NODELAY");
 	/* The kernel queues unsent bytes too, by default up to megabytes:
 	 * cap that, so a client that stops reading fills its outbox soon and
 	 * costs at most OUTBOX_MAX plus this. */
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) < 0)
-		warn("SO_SNDBUF");
+		log_errno("SO_SNDBUF");
 }
 
 static struct client *new_client(int fd, const char *peer)
@@ -513,17 +499,17 @@ static void start_bots(int bots, int listen_fd, const char *argv0)
 	signal(SIGCHLD, SIG_IGN);
 	pid_t pid = fork();
 	if (pid < 0)
-		warn("fork");
+		log_errno("fork");
 	if (pid == 0) {
 		/* Bots outliving their server would only confuse. */
 		die_with_parent(SIGTERM);
 		/* Our terminal shows the server's log; the bots' statistics
 		 * are for when you run game_bot yourself. */
 		if (!freopen("/dev/null", "w", stdout))
-			warn("/dev/null");
+			log_errno("/dev/null");
 		execlp(path, "game_bot", "-n", count, "127.0.0.1", port,
 		       (char *)NULL);
-		warn("%s", path);
+		log_errno("%s", path);
 		_exit(127);
 	}
 }
@@ -550,7 +536,7 @@ int main(int argc, char **argv)
 	parse_server_args_more(argc, argv, "p:t:c:r:b:s:", &cfg, game_flags,
 			       sizeof game_flags / sizeof game_flags[0]);
 	if (cfg.max_clients > GAME_MAX_PLAYERS) {
-		warnx("-c %d: the world has room for %d", cfg.max_clients,
+		log_line("-c %d: the world has room for %d", cfg.max_clients,
 		      GAME_MAX_PLAYERS);
 		cfg.max_clients = GAME_MAX_PLAYERS;
 	}

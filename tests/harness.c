@@ -57,6 +57,26 @@ bool server_log_has(const struct server *s, const char *text, int timeout_ms)
 	return server_log_reaches(s, text, 1, timeout_ms);
 }
 
+char *server_log_torn_line(const struct server *s, const char *program)
+{
+	char *log = server_log(s), prefix[64];
+	const char *name = strrchr(program, '/') ? strrchr(program, '/') + 1
+						 : program;
+	char *torn = NULL;
+
+	snprintf(prefix, sizeof prefix, "%s: ", name);
+	for (char *line = log, *end; !torn && line && *line; line = end + 1) {
+		if (!(end = strchr(line, '\n')))
+			end = line + strlen(line) - 1; /* a last, unended line */
+		*end = '\0';
+		if (strncmp(line, prefix, strlen(prefix)) != 0 ||
+		    strstr(line + strlen(prefix), prefix))
+			torn = strdup(line);
+	}
+	free(log);
+	return torn;
+}
+
 static void start_limited(struct server *s, char **argv, int max_fds)
 {
 	ck_assert_msg(spawn_server(s, argv, WAIT_MS, max_fds) == 0,

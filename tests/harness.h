@@ -44,6 +44,11 @@ bool server_log_reaches(const struct server *s, const char *text, int count,
 			int timeout_ms);
 bool server_log_has(const struct server *s, const char *text, int timeout_ms);
 
+/* The first line of the server's log that is not one whole line of its
+ * own ("PROGRAM: ..." with no second "PROGRAM: " in it), or NULL if every
+ * line is whole.  Free it. */
+char *server_log_torn_line(const struct server *s, const char *program);
+
 /* A TCP connection to the server on 127.0.0.1.  Fails the test if it
  * cannot connect. */
 int server_connect(const struct server *s);

@@ -124,6 +124,11 @@ START_TEST(two_hundred_sessions_at_once)
 
 	server_start(&s, servers[_i], NULL);
 	ck_assert_int_eq(run_sessions(&s, 200), 200);
+	/* 200 clients logged at once by many processes or threads: every
+	 * line of the log is still a whole line. */
+	ck_assert(server_log_reaches(&s, "disconnect from", 200, WAIT_MS));
+	char *torn = server_log_torn_line(&s, servers[_i]);
+	ck_assert_msg(!torn, "a torn log line: \"%s\"", torn);
 	ck_assert_int_eq(server_stop(&s), 0);
 }
 END_TEST
