@@ -37,7 +37,7 @@ static void remember_program_name(const char *argv0)
 static const struct server_flag shared_flags[] = {
 	{ 'p', "-p PORT     port to listen on (0 picks a free one)",
 	  NULL, 0, 65535 },
-	{ 't', "-t SECONDS  drop a client silent this long (0: never)",
+	{ 't', "-t SECONDS  how long a client may keep us waiting (0: no limit)",
 	  NULL, 0, 100000 },
 	{ 'w', "-w N        worker processes forked up front", NULL, 1, 100000 },
 	{ 'c', "-c N        clients served at once", NULL, 1, 100000 },

@@ -15,6 +15,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* ---- Policies: the defaults the stages share, set here only ----------- */
+
+#define TIMEOUT_S 30      /* -t: a session that waits on the client (an echo
+			   * client's silence, a quiz answer) */
+#define CHAT_IDLE_S 600   /* -t of the chat: people read without typing */
+#define MAX_CLIENTS 500   /* -c: clients served at once */
+#define SEND_TIMEOUT_S 10 /* a client whose socket takes no byte this long
+			   * is gone */
+
 /* ---- Command line --------------------------------------------------- */
 
 /* Settings a server takes from its command line.  Each server names the

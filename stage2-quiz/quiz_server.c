@@ -15,7 +15,7 @@
 
 int main(int argc, char **argv)
 {
-	struct server_config cfg = { .port = 10001, .idle_timeout = 30 };
+	struct server_config cfg = { .port = 10001, .idle_timeout = TIMEOUT_S };
 	char peer[PEER_NAME_LEN];
 	int listen_fd, client_fd;
 
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
 		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
-		serve_quiz(client_fd);
+		serve_quiz(client_fd, cfg.idle_timeout);
 		log_line("disconnect from %s", peer);
 	}
 

@@ -11,9 +11,14 @@
 #include <err.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* How many children are serving now.  The SIGCHLD handler counts the
+ * ended ones down, so main() blocks that signal while it counts up. */
+static volatile sig_atomic_t children;
 
 /* A child that has ended stays a "zombie" until its parent collects its
  * exit status: collect every one that has ended. */
@@ -23,7 +28,7 @@ static void reap_children(int signo)
 
 	(void)signo;
 	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+		children--;
 	errno = saved_errno;
 }
 
@@ -37,8 +42,18 @@ static void reap_children_as_they_end(void)
 		err(1, "sigaction");
 }
 
+/* Block SIGCHLD (true) or let it in again (false). */
+static void hold_reaping(bool hold)
+{
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &chld, NULL);
+}
+
 static void child_process(int fd, const char *peer, int listen_fd,
-			  pid_t parent)
+			  pid_t parent, int seconds)
 {
 	close(listen_fd); /* only the parent accepts */
 	/* Have the kernel send us SIGTERM when the parent ends, so a stopped
@@ -47,34 +62,43 @@ static void child_process(int fd, const char *peer, int listen_fd,
 		log_errno("die_with_parent");
 	if (getppid() != parent) /* it ended before that call */
 		exit(0);
-	serve_quiz(fd);
+	serve_quiz(fd, seconds);
 	log_line("disconnect from %s", peer);
 	exit(0);
 }
 
-static void serve_in_process(int fd, const char *peer, int listen_fd)
+static void serve_in_process(int fd, const char *peer, int listen_fd,
+			     const struct server_config *cfg)
 {
 	/* exercise: fork(): the child serves, the parent closes its copy */
 	pid_t parent = getpid();
-	pid_t pid = fork();
 
+	hold_reaping(true); /* children-- must not land inside children++ */
+	bool full = children >= cfg->max_clients;
+	pid_t pid = full ? -1 : fork();
+	if (pid > 0)
+		children++;
+	hold_reaping(false);
 	if (pid == 0)
-		child_process(fd, peer, listen_fd, parent);
-	if (pid < 0) {
+		child_process(fd, peer, listen_fd, parent, cfg->idle_timeout);
+	if (full)
+		log_line("refusing %s: server full", peer);
+	else if (pid < 0)
 		log_errno("refusing %s: fork", peer);
+	if (pid < 0)
 		send_text(fd, SERVER_FULL_LINE);
-	}
 	close(fd); /* the child has its own copy */
 	/* end of exercise */
 }
 
 int main(int argc, char **argv)
 {
-	struct server_config cfg = { .port = 10001, .idle_timeout = 30 };
+	struct server_config cfg = { .port = 10001, .idle_timeout = TIMEOUT_S,
+				     .max_clients = MAX_CLIENTS };
 	char peer[PEER_NAME_LEN];
 	int listen_fd, client_fd;
 
-	parse_server_args(argc, argv, "p:t:", &cfg);
+	parse_server_args(argc, argv, "p:t:c:", &cfg);
 	stop_on_signals();
 	reap_children_as_they_end();
 	listen_fd = listen_on(cfg.port);
@@ -84,7 +108,7 @@ int main(int argc, char **argv)
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
 		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
-		serve_in_process(client_fd, peer, listen_fd);
+		serve_in_process(client_fd, peer, listen_fd, &cfg);
 	}
 
 	close(listen_fd); /* accept() failed for good; signals exit elsewhere */

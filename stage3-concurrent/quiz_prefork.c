@@ -37,7 +37,7 @@ static void worker_process(int listen_fd, const struct server_config *cfg,
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
 		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg->idle_timeout);
-		serve_quiz(client_fd);
+		serve_quiz(client_fd, cfg->idle_timeout);
 		log_line("disconnect from %s", peer);
 	}
 	/* end of exercise */
@@ -56,33 +56,66 @@ static pid_t start_worker(int listen_fd, const struct server_config *cfg)
 	return pid;
 }
 
-/* Wait for workers to end, and start one in the place of each. */
-static void replace_dead_workers(pid_t *workers, int listen_fd,
+/* Start a worker in every empty place (0, or -1 after a failed fork).
+ * Returns how many places are still empty. */
+static int start_missing_workers(pid_t *workers, int listen_fd,
+				 const struct server_config *cfg)
+{
+	int missing = 0;
+
+	for (int i = 0; i < cfg->workers; i++)
+		if (workers[i] <= 0 &&
+		    (workers[i] = start_worker(listen_fd, cfg)) < 0)
+			missing++;
+	return missing;
+}
+
+static void forget_worker(pid_t *workers, int count, pid_t dead, int status)
+{
+	for (int i = 0; i < count; i++) {
+		if (workers[i] != dead)
+			continue;
+		log_line("worker %d ended; starting another", (int)dead);
+		workers[i] = 0;
+		/* It failed by itself: pause, so that a broken setup does not
+		 * make us fork in a tight loop. */
+		if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			sleep(1);
+	}
+}
+
+/* Keep the workers running for ever: start one in the place of each that
+ * ends, and while fork() fails, try again every second. */
+static void keep_workers_running(pid_t *workers, int listen_fd,
 				 const struct server_config *cfg)
 {
 	int status;
 	pid_t dead;
 
-	while ((dead = wait(&status)) > 0 || errno == EINTR) {
-		for (int i = 0; dead > 0 && i < cfg->workers; i++) {
-			if (workers[i] != dead)
-				continue;
-			log_line("worker %d ended; starting another", (int)dead);
-			/* It failed by itself: pause, so that a broken setup
-			 * does not make us fork in a tight loop. */
-			if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-				sleep(1);
-			workers[i] = start_worker(listen_fd, cfg);
+	for (;;) {
+		int missing = start_missing_workers(workers, listen_fd, cfg);
+		if (missing > 0) {
+			log_line("%d of %d workers missing: trying again in 1 s",
+				 missing, cfg->workers);
+			sleep(1);
 		}
+		/* All there: sleep until one ends.  Some missing: collect
+		 * only those that have ended, and go back to fork again. */
+		do {
+			dead = waitpid(-1, &status, missing ? WNOHANG : 0);
+			if (dead > 0)
+				forget_worker(workers, cfg->workers, dead, status);
+		} while (dead > 0 && missing);
+		if (dead < 0 && errno != EINTR && errno != ECHILD)
+			log_errno("wait");
 	}
-	log_errno("wait"); /* no worker is left to wait for */
 }
 
 int main(int argc, char **argv)
 {
-	struct server_config cfg = { .port = 10001, .idle_timeout = 30,
+	struct server_config cfg = { .port = 10001, .idle_timeout = TIMEOUT_S,
 				     .workers = 4 };
-	pid_t workers[MAX_WORKERS];
+	pid_t workers[MAX_WORKERS] = { 0 };
 	int listen_fd;
 
 	parse_server_args(argc, argv, "p:t:w:", &cfg);
@@ -93,11 +126,8 @@ int main(int argc, char **argv)
 	if (listen_fd < 0)
 		return 1;
 
-	for (int i = 0; i < cfg.workers; i++)
-		if ((workers[i] = start_worker(listen_fd, &cfg)) < 0)
-			return 1; /* the workers started so far end with us */
-	replace_dead_workers(workers, listen_fd, &cfg);
+	keep_workers_running(workers, listen_fd, &cfg);
 
-	close(listen_fd);
+	close(listen_fd); /* not reached: signals exit elsewhere */
 	return 1;
 }

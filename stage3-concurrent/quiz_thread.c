@@ -19,6 +19,7 @@
 
 struct client {
 	int fd;
+	int seconds; /* for the answer */
 	char peer[PEER_NAME_LEN];
 };
 
@@ -41,7 +42,7 @@ static void *client_thread(void *arg)
 {
 	struct client *c = arg;
 
-	serve_quiz(c->fd);
+	serve_quiz(c->fd, c->seconds);
 	log_line("disconnect from %s", c->peer);
 	free(c);
 	count_clients(-1, INT_MAX);
@@ -55,17 +56,19 @@ static void refuse(int fd, const char *peer)
 	close(fd);
 }
 
-static void serve_in_thread(int fd, const char *peer, int max_clients)
+static void serve_in_thread(int fd, const char *peer,
+			    const struct server_config *cfg)
 {
-	/* exercise: hand the client to a detached thread, fd on the heap */
+	/* exercise: hand the client to a detached thread, its socket on the heap */
 	/* On the heap, one per thread: a local variable would be reused by
 	 * the next accept() while the thread still reads it. */
 	struct client *c = malloc(sizeof *c);
 	pthread_t thread;
 	int rc = EAGAIN;
 
-	if (c && count_clients(+1, max_clients)) {
+	if (c && count_clients(+1, cfg->max_clients)) {
 		c->fd = fd;
+		c->seconds = cfg->idle_timeout;
 		snprintf(c->peer, sizeof c->peer, "%s", peer);
 		rc = pthread_create(&thread, NULL, client_thread, c);
 		if (rc != 0)
@@ -83,8 +86,8 @@ static void serve_in_thread(int fd, const char *peer, int max_clients)
 
 int main(int argc, char **argv)
 {
-	struct server_config cfg = { .port = 10001, .idle_timeout = 30,
-				     .max_clients = 500 };
+	struct server_config cfg = { .port = 10001, .idle_timeout = TIMEOUT_S,
+				     .max_clients = MAX_CLIENTS };
 	char peer[PEER_NAME_LEN];
 	int listen_fd, client_fd;
 
@@ -97,7 +100,7 @@ int main(int argc, char **argv)
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
 		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg.idle_timeout);
-		serve_in_thread(client_fd, peer, cfg.max_clients);
+		serve_in_thread(client_fd, peer, &cfg);
 	}
 
 	close(listen_fd); /* accept() failed for good; signals exit elsewhere */

@@ -2,6 +2,7 @@
  * test_stage3.c - the three concurrent quiz servers, run for real: each
  * serves a second client while the first is silent, and 200 at once.
  */
+#define _GNU_SOURCE /* setresuid() */
 #include "harness.h"
 
 #include <errno.h>
@@ -218,13 +219,19 @@ START_TEST(prefork_takes_the_worker_count)
 }
 END_TEST
 
-START_TEST(thread_server_refuses_past_its_cap)
+/* The models that cap how many clients they serve at once (-c). */
+static const char *const capped[] = {
+	"stage3-concurrent/quiz_fork",
+	"stage3-concurrent/quiz_thread",
+};
+
+START_TEST(refuses_past_its_cap)
 {
 	struct server s;
 	char line[64];
 	int first, second, third;
 
-	server_start(&s, "stage3-concurrent/quiz_thread", "-c", "2", NULL);
+	server_start(&s, capped[_i], "-c", "2", NULL);
 	first = server_connect(&s);
 	second = server_connect(&s);
 	ck_assert_ptr_nonnull(recv_line(first, line, sizeof line, WAIT_MS));
@@ -236,8 +243,141 @@ START_TEST(thread_server_refuses_past_its_cap)
 	close(third);
 	close(first); /* a slot frees up... */
 	ck_assert(server_log_has(&s, "disconnect", WAIT_MS));
-	ck_assert_int_eq(run_sessions(&s, 1), 1); /* ...and is used again */
+	/* ...and is used again (quiz_fork counts it once it has reaped the
+	 * child, a moment after the child logged its disconnect). */
+	long long deadline = now_ms() + WAIT_MS;
+	do {
+		third = server_connect(&s);
+		ck_assert_ptr_nonnull(recv_line(third, line, sizeof line, WAIT_MS));
+		close(third);
+	} while (strstr(line, "full") && now_ms() < deadline &&
+		 usleep(20 * 1000) == 0);
+	ck_assert_msg(!strstr(line, "full"), "no slot came free: %s", line);
 	close(second);
+	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
+/* Every server of the quiz, stage 2's one-at-a-time server too: they all
+ * share quiz.c, and with it its deadline. */
+static const char *const quiz_servers[] = {
+	"stage2-quiz/quiz_server",
+	"stage3-concurrent/quiz_fork",
+	"stage3-concurrent/quiz_prefork",
+	"stage3-concurrent/quiz_thread",
+};
+
+/* A client that sends one byte every 300 ms against -t 1 must not hold
+ * the server: the whole answer has a second, however it trickles in.
+ * (An idle timer, restarted by every byte, would wait for ever.)  And the
+ * one worker, or stage 2's only loop, is free for the next client. */
+START_TEST(a_trickling_answer_meets_the_deadline)
+{
+	struct server s;
+	char line[64];
+
+	if (strstr(quiz_servers[_i], "prefork"))
+		server_start(&s, quiz_servers[_i], "-t", "1", "-w", "1", NULL);
+	else
+		server_start(&s, quiz_servers[_i], "-t", "1", NULL);
+	int slow = server_connect(&s);
+	ck_assert_ptr_nonnull(recv_line(slow, line, sizeof line, WAIT_MS));
+	long long start = now_ms();
+	bool closed = false;
+	while (!closed && now_ms() - start < 6000) {
+		closed = !send_bytes(slow, " ", 1) || recv_closed(slow, 300);
+	}
+	long long took = now_ms() - start;
+	ck_assert_msg(closed, "a byte every 300 ms held the server 6 s");
+	ck_assert_msg(took < 4000, "closed only after %lld ms", took);
+	close(slow);
+	ck_assert_int_eq(run_sessions(&s, 1), 1);
+	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
+/* A uid of no other process on the machine, so that its process limit
+ * (RLIMIT_NPROC) counts only the server and the test's placeholders. */
+static uid_t lonely_uid(void)
+{
+	return (uid_t)(200000 + getpid() % 100000);
+}
+
+/* A process of user `uid` that only takes up a place under its process
+ * limit, until it is killed (or the test ends, or 30 s pass). */
+static pid_t start_placeholder(uid_t uid)
+{
+	int ready[2];
+	char byte;
+
+	ck_assert(pipe(ready) == 0);
+	pid_t pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(30);
+		if (setresuid(uid, uid, uid) == 0 &&
+		    write(ready[1], "!", 1) == 1)
+			pause();
+		_exit(1);
+	}
+	close(ready[1]);
+	/* Its place counts once it runs as the user: wait for that. */
+	ck_assert_int_eq(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+static void wait_for_workers(const struct server *s, int count)
+{
+	pid_t pids[16];
+	long long deadline = now_ms() + WAIT_MS;
+
+	while (children_of(s->pid, pids, 16) != count && now_ms() < deadline)
+		usleep(10000);
+	ck_assert_int_eq(children_of(s->pid, pids, 16), count);
+}
+
+/* Both workers die while fork() fails (their user is at its process
+ * limit): the master must stay, say so, and fill its pool again once
+ * fork() works again. */
+START_TEST(prefork_refills_its_pool_when_fork_works_again)
+{
+	struct server s;
+	pid_t workers[16], placeholders[2];
+	char uid[32], gid[32];
+	uid_t user = lonely_uid();
+
+	/* Only root may start the server as another user; root itself is not
+	 * held to RLIMIT_NPROC. */
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: skipped: needs root\n", __func__);
+		return;
+	}
+	snprintf(uid, sizeof uid, "--reuid=%d", (int)user);
+	snprintf(gid, sizeof gid, "--regid=%d", (int)user);
+	/* Three processes for the user: the master and its two workers. */
+	char *argv[] = { "/usr/bin/prlimit", "--nproc=3", "setpriv", uid, gid,
+			 "--clear-groups", "stage3-concurrent/quiz_prefork",
+			 "-p", "0", "-w", "2", NULL };
+	ck_assert_int_eq(spawn_server(&s, argv, WAIT_MS, 0), 0);
+	wait_for_workers(&s, 2);
+	for (int i = 0; i < 2; i++)
+		placeholders[i] = start_placeholder(user);
+	ck_assert_int_eq(children_of(s.pid, workers, 16), 2);
+	for (int i = 0; i < 2; i++)
+		ck_assert(kill(workers[i], SIGKILL) == 0);
+	/* The placeholders hold the workers' places: fork() fails. */
+	ck_assert(server_log_reaches(&s, "fork: ", 2, WAIT_MS));
+	ck_assert(server_log_reaches(&s, "of 2 workers missing", 2, WAIT_MS));
+	ck_assert_msg(waitpid(s.pid, NULL, WNOHANG) == 0,
+		      "the master gave up without workers");
+	for (int i = 0; i < 2; i++) {
+		kill(placeholders[i], SIGKILL);
+		ck_assert(reap_or_kill(placeholders[i], WAIT_MS) != -1);
+	}
+	wait_for_workers(&s, 2);
+	ck_assert_int_eq(run_sessions(&s, 4), 4);
 	ck_assert_int_eq(server_stop(&s), 0);
 }
 END_TEST
@@ -255,7 +395,11 @@ Suite *stage3_suite(void)
 	tcase_add_loop_test(each, stop_with_clients_connected, 0, n);
 	tcase_add_test(models, prefork_replaces_a_killed_worker);
 	tcase_add_test(models, prefork_takes_the_worker_count);
-	tcase_add_test(models, thread_server_refuses_past_its_cap);
+	tcase_add_loop_test(models, refuses_past_its_cap, 0,
+			    sizeof capped / sizeof capped[0]);
+	tcase_add_loop_test(models, a_trickling_answer_meets_the_deadline, 0,
+			    sizeof quiz_servers / sizeof quiz_servers[0]);
+	tcase_add_test(models, prefork_refills_its_pool_when_fork_works_again);
 	tcase_set_timeout(each, 90);
 	tcase_set_timeout(models, 60);
 	suite_add_tcase(s, each);
