@@ -39,7 +39,8 @@ $(STAGE3): %: %.o stage3-concurrent/quiz.o $(COMMON)
 # ---- stage 4: chat ---------------------------------------------------------
 STAGE4 = stage4-chat/chat_server stage4-chat/chat_client
 stage4-chat/chat_server: stage4-chat/chat_server.o \
-			 stage4-chat/chat_commands.o stage4-chat/chat.o \
+			 stage4-chat/chat_users.o stage4-chat/chat_commands.o \
+			 stage4-chat/chat.o \
 			 stage4-chat/outbox.o $(COMMON)
 stage4-chat/chat_client: stage4-chat/chat_client.o $(COMMON)
 TEST_SUITES += tests/test_stage4.o
@@ -356,6 +357,8 @@ MAIN_thread = stage3-concurrent/quiz_thread.c
 HANDLER_1 = stage1-echo/echo.c
 HANDLER_2 = stage2-quiz/quiz.c
 HANDLER_3 = stage3-concurrent/quiz.c
+# What a stage adds in a file of its own (stage 4: the list of users).
+ADDED_4 = stage4-chat/chat_users.c
 FROM ?= 2
 TO ?= 3
 
@@ -392,6 +395,7 @@ endif
 		diff -u $(HANDLER_$(FROM)) $(HANDLER_$(TO)) && \
 		echo "($(HANDLER_$(FROM)) and $(HANDLER_$(TO)) are the same)"; \
 	fi; true
+	@for f in $(ADDED_$(TO)); do diff -u /dev/null $$f; done; true
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

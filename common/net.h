@@ -21,8 +21,8 @@
 			   * client's silence, a quiz answer) */
 #define CHAT_IDLE_S 600   /* -t of the chat: people read without typing */
 #define MAX_CLIENTS 500   /* -c: clients served at once */
-#define SEND_TIMEOUT_S 10 /* a client whose socket takes no byte this long
-			   * is gone */
+/* A client whose socket takes no byte for this long is gone. */
+#define CLIENT_SEND_TIMEOUT_S 10
 
 /* ---- Command line --------------------------------------------------- */
 

@@ -27,8 +27,10 @@ static void reap_children(int signo)
 	int saved_errno = errno; /* the code we interrupted may read it */
 
 	(void)signo;
+	/* exercise 3: collect every ended child, and count it down */
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		children--;
+	/* end of exercise */
 	errno = saved_errno;
 }
 
@@ -70,7 +72,7 @@ static void child_process(int fd, const char *peer, int listen_fd,
 static void serve_in_process(int fd, const char *peer, int listen_fd,
 			     const struct server_config *cfg)
 {
-	/* exercise: fork(): the child serves, the parent closes its copy */
+	/* exercise 3: fork(): the child serves, the parent closes its copy */
 	pid_t parent = getpid();
 
 	hold_reaping(true); /* children-- must not land inside children++ */

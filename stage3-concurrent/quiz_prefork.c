@@ -33,7 +33,7 @@ static void worker_process(int listen_fd, const struct server_config *cfg,
 	if (getppid() != master) /* it ended before that call */
 		exit(0);
 
-	/* exercise: stage 2's accept loop, in every worker */
+	/* exercise 3: stage 2's accept loop, in every worker */
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
 		log_line("connect from %s", peer);
 		set_timeout(client_fd, cfg->idle_timeout);

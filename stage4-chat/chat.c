@@ -24,13 +24,14 @@ struct command_name {
 static const struct command_name commands[] = {
 	{ "/nick", "/대화명", CHAT_NICK, "usage: /nick (/대화명) NAME" },
 	{ "/dice", "/주사위", CHAT_DICE,
-	  "usage: /dice (/주사위) [N], N from 1 to 1000000" },
+	  "usage: /dice (/주사위) [N], N from 1 to " CHAT_TEXT_OF(CHAT_DICE_MAX) },
 	{ "/msg", "/메시지", CHAT_MSG, "usage: /msg (/메시지) NAME TEXT" },
-	{ "/vote", "/투표시작", CHAT_VOTE_START,
-	  "usage: /vote (/투표시작) [SECONDSs] QUESTION, e.g. /vote 30s pizza?" },
-	{ "/ballot", "/투표", CHAT_BALLOT,
-	  "usage: /ballot (/투표) yes|no (or 찬성|반대)" },
-	{ "/endvote", "/투표종료", CHAT_VOTE_END, "usage: /endvote (/투표종료)" },
+	{ "/poll", "/투표시작", CHAT_POLL,
+	  "usage: /poll (/투표시작) [SECONDSs] QUESTION, SECONDS up to "
+	  CHAT_TEXT_OF(CHAT_VOTE_SECONDS_MAX) ", e.g. /poll 30s pizza?" },
+	{ "/vote", "/투표", CHAT_VOTE,
+	  "usage: /vote (/투표) yes|no (or 찬성|반대)" },
+	{ "/endpoll", "/투표종료", CHAT_ENDPOLL, "usage: /endpoll (/투표종료)" },
 	{ "/join", "/참가", CHAT_JOIN, "usage: /join (/참가) ROOM" },
 	{ "/who", "/누구", CHAT_WHO, "usage: /who (/누구)" },
 	{ "/help", "/도움말", CHAT_HELP, "usage: /help (/도움말)" },
@@ -42,9 +43,10 @@ const char *const chat_help_lines[] = {
 	"*   /nick /대화명 NAME          take another nickname",
 	"*   /dice /주사위 [N]           roll 1..N (default 100) for the room",
 	"*   /msg /메시지 NAME TEXT      say TEXT to NAME only",
-	"*   /vote /투표시작 [Ns] QUESTION   start a vote (N seconds, default 60)",
-	"*   /ballot /투표 yes|no        vote (찬성|반대 work too), once",
-	"*   /endvote /투표종료          end the vote you started",
+	"*   /poll /투표시작 [Ns] QUESTION   start a vote (N seconds, default "
+	CHAT_TEXT_OF(CHAT_VOTE_SECONDS) ")",
+	"*   /vote /투표 yes|no          vote (찬성|반대 work too), once",
+	"*   /endpoll /투표종료          end the vote you started",
 	"*   /join /참가 ROOM            leave this room for ROOM (lobby is the first)",
 	"*   /who /누구   /help /도움말   /quit /나가기",
 	"* anything else goes to the room; start a line with // to say /...",
@@ -104,7 +106,7 @@ static bool parse_duration(const char *rest, int *seconds)
 	return true;
 }
 
-static bool parse_ballot(const char *word, bool *yes)
+static bool parse_yes_no(const char *word, bool *yes)
 {
 	if (strcasecmp(word, "yes") == 0 || strcmp(word, "찬성") == 0)
 		*yes = true;
@@ -133,14 +135,14 @@ static bool parse_arguments(char *rest, struct chat_command *cmd)
 		cmd->name = next_word(&rest);
 		cmd->text = rest;
 		return *cmd->name && *cmd->text;
-	case CHAT_VOTE_START:
+	case CHAT_POLL:
 		cmd->number = CHAT_VOTE_SECONDS;
 		if (parse_duration(rest, &cmd->number))
 			next_word(&rest);
 		cmd->text = rest;
 		return *cmd->text;
-	case CHAT_BALLOT:
-		return parse_ballot(next_word(&rest), &cmd->yes) && !*rest;
+	case CHAT_VOTE:
+		return parse_yes_no(next_word(&rest), &cmd->yes) && !*rest;
 	default:
 		return !*rest;
 	}
@@ -237,28 +239,76 @@ static int utf8_length(unsigned char lead, unsigned long *min)
 	return -1;
 }
 
+/* Decode the code point at p (before end) into *code.  Returns its length
+ * in bytes, or 0 if it is not valid UTF-8 (or is a NUL byte). */
+static int next_code_point(const unsigned char *p, const unsigned char *end,
+			   unsigned long *code)
+{
+	unsigned long min;
+	int more = utf8_length(*p, &min);
+
+	if (more < 0 || *p == 0 || end - p <= more)
+		return 0;
+	*code = more ? *p & (0x3f >> more) : *p;
+	for (int i = 1; i <= more; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		*code = *code << 6 | (p[i] & 0x3f);
+	}
+	if (*code < min || *code > 0x10ffff ||
+	    (*code >= 0xd800 && *code <= 0xdfff))
+		return 0;
+	return more + 1;
+}
+
 bool chat_is_utf8(const char *text, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	const unsigned char *end = p + len;
+	unsigned long code;
+	int n;
 
-	while (p < end) {
-		unsigned long min, code;
-		int more = utf8_length(*p, &min);
-		if (more < 0 || *p == 0 || end - p <= more)
+	for (; p < end; p += n)
+		if (!(n = next_code_point(p, end, &code)))
 			return false;
-		code = more ? *p & (0x3f >> more) : *p;
-		for (int i = 1; i <= more; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			code = code << 6 | (p[i] & 0x3f);
-		}
-		if (code < min || code > 0x10ffff ||
-		    (code >= 0xd800 && code <= 0xdfff))
-			return false;
-		p += more + 1;
-	}
 	return true;
+}
+
+/* Characters that show nothing, or change the direction of the text
+ * after them: in a name they would let "alice" plus one of them pass for
+ * "alice".  (Spaces of every width are here too.) */
+static bool is_invisible(unsigned long code)
+{
+	static const unsigned long ranges[][2] = {
+		{ 0x0000, 0x0020 }, /* C0 controls and the space */
+		{ 0x007f, 0x00a0 }, /* DEL, C1 controls, no-break space */
+		{ 0x00ad, 0x00ad }, /* soft hyphen */
+		{ 0x034f, 0x034f }, /* combining grapheme joiner */
+		{ 0x061c, 0x061c }, /* Arabic letter mark */
+		{ 0x115f, 0x1160 }, /* Hangul choseong and jungseong fillers */
+		{ 0x1680, 0x1680 }, /* Ogham space */
+		{ 0x17b4, 0x17b5 }, /* Khmer inherent vowels */
+		{ 0x180b, 0x180f }, /* Mongolian selectors, vowel separator */
+		{ 0x2000, 0x200f }, /* spaces, zero-width space and joiners,
+				     * left-to-right and right-to-left marks */
+		{ 0x2028, 0x202f }, /* line and paragraph separators, bidi
+				     * embeddings and overrides, narrow space */
+		{ 0x205f, 0x206f }, /* word joiner, invisible operators, bidi
+				     * isolates */
+		{ 0x3000, 0x3000 }, /* ideographic space */
+		{ 0x3164, 0x3164 }, /* Hangul filler */
+		{ 0xfe00, 0xfe0f }, /* variation selectors */
+		{ 0xfeff, 0xfeff }, /* zero-width no-break space (BOM) */
+		{ 0xffa0, 0xffa0 }, /* halfwidth Hangul filler */
+		{ 0xfff0, 0xfffb }, /* interlinear annotation, specials */
+		{ 0x1d173, 0x1d17a }, /* musical formatting */
+		{ 0xe0000, 0xe0fff }, /* tags, variation selectors supplement */
+	};
+
+	for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+		if (code >= ranges[i][0] && code <= ranges[i][1])
+			return true;
+	return false;
 }
 
 void chat_blank_controls(char *text)
@@ -281,14 +331,17 @@ const char *chat_name_problem(const char *name)
 	if (len == 0)
 		return "a name cannot be empty";
 	if (len > CHAT_NAME_MAX)
-		return "a name has at most 32 bytes";
+		return "a name has at most " CHAT_TEXT_OF(CHAT_NAME_MAX) " bytes";
 	if (!chat_is_utf8(name, len))
 		return "a name must be UTF-8 text";
 	if (name[0] == '/' || name[0] == '*')
 		return "a name cannot start with / or *";
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p <= ' ' || *p == 0x7f)
-			return "a name cannot hold spaces or control characters";
+	const unsigned char *p = (const unsigned char *)name, *end = p + len;
+	unsigned long code;
+	for (int n; p < end; p += n)
+		if ((n = next_code_point(p, end, &code)) && is_invisible(code))
+			return "a name cannot hold spaces, control characters "
+			       "or invisible ones";
 	return NULL;
 }
 
@@ -301,22 +354,25 @@ bool chat_is_guest_name(const char *nick)
 
 /* ---- Flood limit -------------------------------------------------------- */
 
-void chat_flood_init(struct chat_flood *f, long long now_ms)
+void chat_flood_init(struct chat_flood *f, int rate, long long now_ms)
 {
 	f->tokens = CHAT_FLOOD_BURST;
 	f->last_ms = now_ms;
+	f->rate = rate;
 }
 
-bool chat_flood_allow(struct chat_flood *f, long long now_ms)
+long long chat_flood_wait_ms(struct chat_flood *f, long long now_ms)
 {
-	f->tokens += (double)(now_ms - f->last_ms) * CHAT_FLOOD_RATE / 1000;
+	if (f->rate == 0)
+		return 0;
+	f->tokens += (double)(now_ms - f->last_ms) * f->rate / 1000;
 	if (f->tokens > CHAT_FLOOD_BURST)
 		f->tokens = CHAT_FLOOD_BURST;
 	f->last_ms = now_ms;
-	if (f->tokens < 1)
-		return false;
+	if (f->tokens < 1) /* round up: after the wait, a token is there */
+		return (long long)((1 - f->tokens) * 1000 / f->rate) + 1;
 	f->tokens -= 1;
-	return true;
+	return 0;
 }
 
 long long chat_now_ms(void)

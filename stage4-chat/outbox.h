@@ -17,7 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CHAT_OUTBOX_MAX (256 * 1024) /* bytes queued or being sent */
+#define CHAT_OUTBOX_KIB 256 /* KiB queued or being sent, at most */
+#define CHAT_OUTBOX_MAX (CHAT_OUTBOX_KIB * 1024)
 
 struct chat_outbox {
 	pthread_mutex_t lock; /* guards everything below */

@@ -6,7 +6,8 @@
  * rest is optional, so each command is tried and reported as an EXTRA:
  * the sender hearing its own line, the sender's name on each line (our
  * contract asks for both, the workshop's minimal server may do neither), and
- * /nick /dice /msg /who /help /vote /join /quit with their Korean names.
+ * /nick /dice /msg /who /help /poll /vote /join /quit with their Korean
+ * names.
  *
  * The server may send any other lines (greetings, "X joined"): the
  * checker looks for its own markers, a word no one else would send.
@@ -273,8 +274,8 @@ static void probe_help(struct room *r)
 	check_extra("/help", answered(&r->a, "/help", "/nick"));
 }
 
-/* /vote QUESTION: the room hears the question from the server. */
-static void probe_vote(struct room *r, const char *command)
+/* /poll QUESTION: the room hears the question from the server. */
+static void probe_poll(struct room *r, const char *command)
 {
 	const char *marker = new_marker();
 	char name[64];
@@ -285,14 +286,17 @@ static void probe_vote(struct room *r, const char *command)
 	check_extra(name, answered(&r->b, command, marker));
 }
 
-/* /투표: b's vote gets an answer, and is not relayed like a line. */
-static void probe_ballot(struct room *r)
+/* /vote yes: b's vote gets an answer, and is not relayed like a line. */
+static void probe_vote(struct room *r, const char *command, const char *yes)
 {
+	char name[64];
+
 	settle(r);
-	say(&r->b, "/투표 찬성");
-	bool answer = answered(&r->b, "/투표", "");
-	check_extra("/투표 (cast a vote)",
-		    answer && !peer_wait_for(&r->d, "/투표", SETTLE_MS, NULL));
+	say(&r->b, "%s %s", command, yes);
+	bool answer = answered(&r->b, command, "");
+	snprintf(name, sizeof name, "%s %s (cast a vote)", command, yes);
+	check_extra(name,
+		    answer && !peer_wait_for(&r->d, command, SETTLE_MS, NULL));
 }
 
 /* /join ROOM: a and b move to a room of their own, d stays behind. */
@@ -339,12 +343,13 @@ static void probe_commands(struct room *r)
 	probe_msg(r, "/메시지");
 	probe_who(r);
 	probe_help(r);
-	probe_vote(r, "/vote");
-	probe_ballot(r);
+	probe_poll(r, "/poll");
+	probe_vote(r, "/vote", "yes");
 	probe_join(r, "/join", "room");
 	/* A new room has no vote running yet, so a vote can start there. */
 	probe_join(r, "/참가", "방");
-	probe_vote(r, "/투표시작");
+	probe_poll(r, "/투표시작");
+	probe_vote(r, "/투표", "찬성");
 	probe_quit(r);
 }
 

@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,9 @@ START_TEST(every_command_has_an_english_and_a_korean_name)
 		{ "/nick ipkn", "/대화명 입큰", CHAT_NICK },
 		{ "/dice", "/주사위", CHAT_DICE },
 		{ "/msg ipkn hi", "/메시지 입큰 저녁 같이 드실래요?", CHAT_MSG },
-		{ "/vote lunch?", "/투표시작 점심?", CHAT_VOTE_START },
-		{ "/ballot yes", "/투표 찬성", CHAT_BALLOT },
-		{ "/endvote", "/투표종료", CHAT_VOTE_END },
+		{ "/poll lunch?", "/투표시작 점심?", CHAT_POLL },
+		{ "/vote yes", "/투표 찬성", CHAT_VOTE },
+		{ "/endpoll", "/투표종료", CHAT_ENDPOLL },
 		{ "/join games", "/참가 게임방", CHAT_JOIN },
 		{ "/who", "/누구", CHAT_WHO },
 		{ "/help", "/도움말", CHAT_HELP },
@@ -74,17 +75,17 @@ START_TEST(arguments_are_read_and_checked)
 	ck_assert_int_eq(parse("/메시지 누구 저녁 같이 드실래요?", &cmd), CHAT_MSG);
 	ck_assert_str_eq(cmd.name, "누구");
 	ck_assert_str_eq(cmd.text, "저녁 같이 드실래요?");
-	ck_assert_int_eq(parse("/vote pizza or sushi?", &cmd), CHAT_VOTE_START);
+	ck_assert_int_eq(parse("/poll pizza or sushi?", &cmd), CHAT_POLL);
 	ck_assert_str_eq(cmd.text, "pizza or sushi?");
 	ck_assert_int_eq(cmd.number, CHAT_VOTE_SECONDS);
-	ck_assert_int_eq(parse("/투표시작 30s 3 more days?", &cmd), CHAT_VOTE_START);
+	ck_assert_int_eq(parse("/투표시작 30s 3 more days?", &cmd), CHAT_POLL);
 	ck_assert_str_eq(cmd.text, "3 more days?");
 	ck_assert_int_eq(cmd.number, 30);
-	ck_assert_int_eq(parse("/ballot NO", &cmd), CHAT_BALLOT);
+	ck_assert_int_eq(parse("/vote NO", &cmd), CHAT_VOTE);
 	ck_assert(!cmd.yes);
-	ck_assert_int_eq(parse("/투표 반대", &cmd), CHAT_BALLOT);
+	ck_assert_int_eq(parse("/투표 반대", &cmd), CHAT_VOTE);
 	ck_assert(!cmd.yes);
-	ck_assert_int_eq(parse("/투표 yes", &cmd), CHAT_BALLOT);
+	ck_assert_int_eq(parse("/투표 yes", &cmd), CHAT_VOTE);
 	ck_assert(cmd.yes);
 	ck_assert_int_eq(parse("/참가 게임방", &cmd), CHAT_JOIN);
 	ck_assert_str_eq(cmd.name, "게임방");
@@ -95,8 +96,9 @@ START_TEST(bad_commands_are_one_error)
 {
 	static const char *const bad[] = {
 		"/nick", "/nick two words", "/dice 0", "/dice 1000001",
-		"/dice six", "/dice 6 7", "/msg", "/msg alone", "/vote",
-		"/ballot", "/ballot maybe", "/투표 yes no", "/join", "/who me",
+		"/dice six", "/dice 6 7", "/msg", "/msg alone", "/poll",
+		"/vote", "/vote maybe", "/투표 yes no", "/ballot yes",
+		"/endvote", "/join", "/who me",
 		"/quit now", "/frobnicate", "/", "/nick guest7",
 		"/nick /slash", "/join *star",
 		"/nick 123456789012345678901234567890123",
@@ -134,6 +136,15 @@ START_TEST(names_and_text_rules)
 	ck_assert_ptr_nonnull(chat_name_problem(""));
 	ck_assert_ptr_nonnull(chat_name_problem("a b"));
 	ck_assert_ptr_nonnull(chat_name_problem("\xed\x95"));
+	/* Invisible and direction-changing characters could make a name
+	 * pass for another: a zero-width space, a right-to-left override, a
+	 * Hangul filler, a no-break space, a byte-order mark. */
+	ck_assert_ptr_nonnull(chat_name_problem("alice\u200b"));
+	ck_assert_ptr_nonnull(chat_name_problem("\u202eecila"));
+	ck_assert_ptr_nonnull(chat_name_problem("\u3164"));
+	ck_assert_ptr_nonnull(chat_name_problem("a\u00a0b"));
+	ck_assert_ptr_nonnull(chat_name_problem("\ufeffbob"));
+	ck_assert_ptr_null(chat_name_problem("éclair"));
 	ck_assert(chat_is_guest_name("guest12"));
 	ck_assert(!chat_is_guest_name("guest"));
 	ck_assert(!chat_is_guest_name("guestbook"));
@@ -155,19 +166,27 @@ START_TEST(flood_bucket_allows_a_burst_then_a_rate)
 {
 	struct chat_flood f;
 	int allowed = 0;
+	const int rate = CHAT_FLOOD_RATE;
 
-	chat_flood_init(&f, 1000);
-	while (chat_flood_allow(&f, 1000))
+	chat_flood_init(&f, rate, 1000);
+	while (chat_flood_wait_ms(&f, 1000) == 0)
 		allowed++;
 	ck_assert_int_eq(allowed, CHAT_FLOOD_BURST);
-	ck_assert(!chat_flood_allow(&f, 1000 + 1000 / CHAT_FLOOD_RATE / 2));
-	ck_assert(chat_flood_allow(&f, 1000 + 1000 / CHAT_FLOOD_RATE + 1));
-	ck_assert(!chat_flood_allow(&f, 1000 + 1000 / CHAT_FLOOD_RATE + 1));
+	/* Empty: the wait is the time until the next token, and after it
+	 * there is one, and only one. */
+	long long wait = chat_flood_wait_ms(&f, 1000);
+	ck_assert(wait > 0 && wait <= 1000 / rate + 1);
+	ck_assert_int_eq(chat_flood_wait_ms(&f, 1000 + wait), 0);
+	ck_assert(chat_flood_wait_ms(&f, 1000 + wait) > 0);
 	/* A quiet hour gives back a burst, not more. */
 	allowed = 0;
-	while (chat_flood_allow(&f, 3600 * 1000))
+	while (chat_flood_wait_ms(&f, 3600 * 1000) == 0)
 		allowed++;
 	ck_assert_int_eq(allowed, CHAT_FLOOD_BURST);
+	/* A rate of 0 is no limit. */
+	chat_flood_init(&f, 0, 1000);
+	for (int i = 0; i < 10 * CHAT_FLOOD_BURST; i++)
+		ck_assert_int_eq(chat_flood_wait_ms(&f, 1000), 0);
 }
 END_TEST
 
@@ -514,7 +533,7 @@ static void check_vote(const char *start, const char *yes, const char *no,
 
 START_TEST(vote_in_english)
 {
-	check_vote("/vote", "/ballot yes", "/ballot no", "/endvote");
+	check_vote("/poll", "/vote yes", "/vote no", "/endpoll");
 }
 END_TEST
 
@@ -532,7 +551,7 @@ START_TEST(vote_ends_by_itself_when_time_is_up)
 
 	open_room(&s, u, 2);
 	long long start = now_ms();
-	say(&u[0], "/vote 1s lunch?");
+	say(&u[0], "/poll 1s lunch?");
 	for (int i = 0; i < 2; i++)
 		ck_assert(strstr(next_line(&u[i], line), "within 1 s"));
 	say(&u[1], "/투표 반대");
@@ -540,6 +559,101 @@ START_TEST(vote_ends_by_itself_when_time_is_up)
 	for (int i = 0; i < 2; i++)
 		expect(&u[i], "* vote ended: lunch?: yes 0, no 1: no wins");
 	ck_assert_int_ge(now_ms() - start, 990); /* not before its time */
+	close_room(&s, u, 2);
+}
+END_TEST
+
+/* A vote ends with its room: when its last user goes, by /join or by
+ * hanging up, nothing of it is left to walk or to vote on. */
+START_TEST(a_vote_ends_with_its_room)
+{
+	struct server s;
+	struct user u[2];
+	char line[LINE_CAP];
+
+	open_room(&s, u, 2);
+	say(&u[0], "/join r1");
+	wait_for(&u[0], "* ", line);
+	say(&u[0], "/poll 600s forgotten?");
+	wait_for(&u[0], "started a vote", line);
+	say(&u[0], "/join r2"); /* r1 is empty now */
+	wait_for(&u[0], "joined r2", line);
+	say(&u[1], "/join r1");
+	wait_for(&u[1], "joined r1", line);
+	say(&u[1], "/vote yes");
+	expect(&u[1], "error: no vote in r1");
+	/* And by hanging up: u[1] alone in r1 starts one and goes. */
+	say(&u[1], "/poll 600s also forgotten?");
+	wait_for(&u[1], "started a vote", line);
+	close(u[1].fd);
+	ck_assert(server_log_has(&s, "disconnect from", WAIT_MS));
+	say(&u[0], "/join r1");
+	wait_for(&u[0], "joined r1", line);
+	say(&u[0], "/vote no");
+	expect(&u[0], "error: no vote in r1");
+	close(u[0].fd);
+	stop_chat(&s);
+}
+END_TEST
+
+/* At most CHAT_VOTES_MAX votes run at once, in all rooms together. */
+START_TEST(votes_are_capped_per_server)
+{
+	enum { USERS = CHAT_VOTES_MAX + 1 };
+	struct server s;
+	static struct user u[USERS];
+	char line[LINE_CAP];
+
+	start_chat(&s);
+	for (int i = 0; i < USERS; i++) {
+		enter(&s, &u[i]);
+		snprintf(line, sizeof line, "/join room%d", i);
+		say(&u[i], line);
+		wait_for(&u[i], "joined room", line);
+		say(&u[i], "/poll 600s how many?");
+		if (i < USERS - 1)
+			wait_for(&u[i], "started a vote", line);
+	}
+	ck_assert_str_eq(next_line(&u[USERS - 1], line),
+			 "error: " CHAT_TEXT_OF(CHAT_VOTES_MAX) " votes are "
+			 "running already: try again later");
+	/* One ends: a place is free again. */
+	say(&u[0], "/endpoll");
+	wait_for(&u[0], "vote ended", line);
+	say(&u[USERS - 1], "/poll 600s now?");
+	wait_for(&u[USERS - 1], "started a vote", line);
+	for (int i = 0; i < USERS; i++)
+		close(u[i].fd);
+	stop_chat(&s);
+}
+END_TEST
+
+/* A name with an invisible or direction-changing character would pass
+ * for the real one on everyone's screen. */
+START_TEST(a_name_cannot_pass_for_another)
+{
+	static const char *const lookalikes[] = {
+		"/nick alice\u200b",   /* zero-width space */
+		"/nick \u202eecila",   /* right-to-left override */
+		"/nick ali\u200dce",   /* zero-width joiner */
+		"/nick alice\u3164",   /* Hangul filler */
+		"/join lobby\u200b",   /* rooms too */
+	};
+	struct server s;
+	struct user u[2];
+	char line[LINE_CAP];
+
+	open_room(&s, u, 2);
+	say(&u[0], "/nick alice");
+	for (int i = 0; i < 2; i++)
+		wait_for(&u[i], "is now known as alice", line);
+	for (size_t i = 0; i < sizeof lookalikes / sizeof lookalikes[0]; i++) {
+		say(&u[1], lookalikes[i]);
+		ck_assert_msg(strstr(next_line(&u[1], line), "error:"),
+			      "%s: %s", lookalikes[i], line);
+	}
+	say(&u[1], "mark");
+	ck_assert(!seen_before(&u[0], "known as", "mark"));
 	close_room(&s, u, 2);
 }
 END_TEST
@@ -625,8 +739,8 @@ END_TEST
 START_TEST(errors_go_to_the_sender_only)
 {
 	static const char *const bad[] = {
-		"/frobnicate", "/dice zero", "/msg", "/ballot maybe",
-		"/nick guest99", "/endvote", "\xff\xfe not UTF-8",
+		"/frobnicate", "/dice zero", "/msg", "/vote maybe",
+		"/nick guest99", "/endpoll", "\xff\xfe not UTF-8",
 	};
 	struct server s;
 	struct user u[2];
@@ -712,25 +826,84 @@ START_TEST(a_full_server_refuses_with_one_line)
 }
 END_TEST
 
-START_TEST(a_flooder_is_warned_and_dropped)
-{
-	struct server s;
-	struct user u[2];
-	char line[LINE_CAP];
-	char burst[(CHAT_FLOOD_BURST + 50) * 4];
-	size_t len = 0;
+/* Another user who talks while someone pastes: a line every 200 ms, each
+ * with its number, and when it was sent. */
+struct talker {
+	struct user *user;
+	atomic_bool stop;
+	atomic_int sent;
+	long long sent_ms[1024];
+};
 
-	open_room(&s, u, 2);
-	for (int i = 0; i < CHAT_FLOOD_BURST + 50; i++)
-		len += (size_t)snprintf(burst + len, sizeof burst - len, "%d\n",
-					i % 100);
-	ck_assert(send_bytes(u[0].fd, burst, len));
-	wait_for(&u[0], "error: more than 20 lines a second", line);
-	ck_assert(recv_closed(u[0].fd, WAIT_MS));
-	char want[LINE_CAP];
-	snprintf(want, sizeof want, "* %s was dropped: flooding", u[0].nick);
-	wait_for(&u[1], want, line);
-	close_room(&s, u, 2);
+static void *talk(void *arg)
+{
+	struct talker *t = arg;
+	char line[32];
+
+	for (int i = 0; i < 1024 && !atomic_load(&t->stop); i++) {
+		t->sent_ms[i] = now_ms();
+		atomic_store(&t->sent, i + 1);
+		snprintf(line, sizeof line, "t %d\n", i);
+		if (!send_bytes(t->user->fd, line, strlen(line)))
+			break;
+		usleep(200 * 1000);
+	}
+	return NULL;
+}
+
+/* A user pastes 500 lines at once, far past the burst: the server reads
+ * them at the flood limit (here -f 100 a second), so the paste takes at
+ * least 4 s, but every line arrives, in order, and the others' lines are
+ * not held up behind it. */
+START_TEST(a_paste_is_slowed_down_never_dropped)
+{
+	enum { LINES = 500, RATE = 100 };
+	struct server s;
+	struct user u[3]; /* the paster, a talker, an observer */
+	struct talker t = { .user = &u[1] };
+	char buf[LINE_CAP], want[64];
+	static char paste[LINES * 16];
+	size_t len = 0;
+	pthread_t talker;
+
+	server_start(&s, CHAT_SERVER, "-t", "60", "-f", "100", NULL);
+	enter_all(&s, u, 3);
+	for (int i = 0; i < LINES; i++)
+		len += (size_t)snprintf(paste + len, sizeof paste - len,
+					"p %d\n", i);
+	long long start = now_ms();
+	ck_assert_int_eq(pthread_create(&talker, NULL, talk, &t), 0);
+	ck_assert(send_bytes(u[0].fd, paste, len));
+	int pasted = 0;
+	long long worst_ms = 0, deadline = start + 30 * 1000;
+	while (pasted < LINES && now_ms() < deadline) {
+		char *line = recv_line(u[2].fd, buf, sizeof buf,
+				       (int)(deadline - now_ms()));
+		int seq;
+		if (!line)
+			break;
+		snprintf(want, sizeof want, "%s: p %%d", u[0].nick);
+		if (sscanf(line, want, &seq) == 1) {
+			ck_assert_msg(seq == pasted, "line %d came as %d",
+				      pasted, seq);
+			pasted++;
+		}
+		snprintf(want, sizeof want, "%s: t %%d", u[1].nick);
+		if (sscanf(line, want, &seq) == 1 && seq < atomic_load(&t.sent) &&
+		    now_ms() - t.sent_ms[seq] > worst_ms)
+			worst_ms = now_ms() - t.sent_ms[seq];
+	}
+	long long took = now_ms() - start;
+	atomic_store(&t.stop, true);
+	pthread_join(talker, NULL);
+	ck_assert_msg(pasted == LINES, "%d of %d pasted lines arrived", pasted,
+		      LINES);
+	ck_assert_msg(took >= (LINES - CHAT_FLOOD_BURST) * 1000 / RATE - 500,
+		      "the paste took %lld ms: no limit was applied", took);
+	ck_assert_msg(worst_ms < 1000, "another user's line took %lld ms",
+		      worst_ms);
+	ck_assert_int_ge(atomic_load(&t.sent), 10);
+	close_room(&s, u, 3);
 }
 END_TEST
 
@@ -918,6 +1091,11 @@ START_TEST(two_hundred_users_fifty_lines_each)
 	leave_feeds(feeds, USERS);
 	free(t.next);
 	free(feeds);
+	/* 200 users' threads logged their connects and disconnects at once:
+	 * every line of the log is whole. */
+	ck_assert(server_log_reaches(&s, "disconnect from", USERS, WAIT_MS));
+	char *torn = server_log_torn_line(&s, CHAT_SERVER);
+	ck_assert_msg(!torn, "a torn log line: \"%s\"", torn);
 	stop_chat(&s);
 }
 END_TEST
@@ -1155,6 +1333,9 @@ Suite *stage4_suite(void)
 	tcase_add_test(chat, vote_in_english);
 	tcase_add_test(chat, vote_in_korean);
 	tcase_add_test(chat, vote_ends_by_itself_when_time_is_up);
+	tcase_add_test(chat, a_vote_ends_with_its_room);
+	tcase_add_test(chat, votes_are_capped_per_server);
+	tcase_add_test(chat, a_name_cannot_pass_for_another);
 	tcase_add_test(chat, rooms_in_english);
 	tcase_add_test(chat, rooms_in_korean);
 	tcase_add_test(chat, who_help_quit_in_english);
@@ -1165,7 +1346,7 @@ Suite *stage4_suite(void)
 
 	tcase_add_test(limits, an_overlong_line_gets_one_error);
 	tcase_add_test(limits, a_full_server_refuses_with_one_line);
-	tcase_add_test(limits, a_flooder_is_warned_and_dropped);
+	tcase_add_test(load, a_paste_is_slowed_down_never_dropped);
 	tcase_add_test(limits, an_idle_user_is_dropped);
 
 	tcase_add_test(load, two_hundred_users_fifty_lines_each);

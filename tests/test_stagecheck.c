@@ -108,7 +108,7 @@ START_TEST(passes_chat_server_with_every_extra)
 	 * an idle timeout of 2 s would drop it. */
 	assert_passes("4", "stage4-chat/chat_server", "-t", "60");
 	assert_reported("stage 4 (chat): all 5 checks passed; optional "
-			"extras: 17 of 17 found");
+			"extras: 18 of 18 found");
 }
 END_TEST
 
@@ -134,7 +134,7 @@ START_TEST(passes_workshop_chat_without_extras)
 	assert_reported("EXTRA lines are labelled with the sender: not found");
 	assert_reported("EXTRA /nick NAME: not found (optional)");
 	assert_reported("EXTRA /dice N: not found (optional)");
-	assert_reported("all 5 checks passed; optional extras: 1 of 17 found "
+	assert_reported("all 5 checks passed; optional extras: 1 of 18 found "
 			"(they never fail the run)");
 }
 END_TEST
