@@ -53,7 +53,7 @@ static const struct exercise exercises[] = {
 	  "stage3-concurrent/quiz_thread.c stage3-concurrent/quiz_fork.c "
 	  "stage3-concurrent/quiz_prefork.c", "3",
 	  "FAIL question", true, "checks passed", NULL },
-	{ "4", "stage4-chat/chat_server", "stage4-chat/chat_server.c", "4",
+	{ "4", "stage4-chat/chat_server", "stage4-chat/chat_users.c", "4",
 	  "FAIL a line reaches every other user", true, "checks passed",
 	  NULL },
 	{ "4-2", "stage4-chat/chat_server", "stage4-chat/chat_commands.c",

@@ -110,7 +110,7 @@ START_TEST(a_changed_source_line_fails_the_check)
 		 "slides/practice %s/slides/ && "
 		 "python3 %s/slides/snippets.py --check >/dev/null && "
 		 "sed -i 's/ssize_t n;/ssize_t n; /' %s/stage1-echo/echo.c && "
-		 "sed -i 's/serve_quiz(client_fd);/serve_quiz(client_fd); /' "
+		 "sed -i 's/serve_quiz(client_fd, /serve_quiz(client_fd,  /' "
 		 "%s/stage2-quiz/quiz_server.c && "
 		 "python3 %s/slides/snippets.py --check 2>&1",
 		 tmp, tmp, tmp, tmp, tmp, tmp, tmp, tmp);
