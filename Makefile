@@ -135,14 +135,17 @@ room: tests/room_server
 
 # make test-room: the room's page in a real headless browser (Debian's
 # chromium, driven by playwright-core, pinned in tests/room/package.json:
-# npm ci fetches it once); it also takes tests/room/room-page.png, the
-# README's picture.  Like test-slides, it runs in CI (.ci/run).
+# npm ci fetches it once), and a screenshot of the page in
+# build/room-page.png (ROOM_SCREENSHOT=tests/room/room-page.png renews the
+# README's).  Like test-slides, it runs in CI (.ci/run).
 ROOM_DRIVER = tests/room/node_modules/playwright-core/package.json
+ROOM_SCREENSHOT ?= build/room-page.png
 
 test-room: tests/room_server tests/stagecheck stage1-echo/echo_server $(ROOM_DRIVER)
 	@command -v chromium >/dev/null 2>&1 || { echo "make test-room needs" \
 		"chromium: apt-get install -y chromium"; exit 1; }
-	node tests/room/browser_test.mjs tests/room/room-page.png
+	@mkdir -p build
+	node tests/room/browser_test.mjs $(ROOM_SCREENSHOT)
 
 $(ROOM_DRIVER):
 	@command -v npm >/dev/null 2>&1 || { echo "make test-room needs node" \

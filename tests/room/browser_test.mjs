@@ -21,7 +21,7 @@ import assert from "node:assert/strict";
 
 const SERVER = "tests/room_server";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const SCREENSHOT = process.argv[2] || "tests/room/room-page.png";
+const SCREENSHOT = process.argv[2] || "build/room-page.png";
 const LIVE_MS = 1000;       // what the issue promises: within a second
 const EVIL = "<img src=x onerror=alert(1)>";
 const FLUSH = "flush after the question";
@@ -29,6 +29,7 @@ const FLUSH_HINT = "fflush(stdout) after printf, or the question sits in your bu
 
 const work = mkdtempSync(join(tmpdir(), "room-browser-"));
 let server, browser;
+const children = []; /* every process started, stopped at the end whatever happens */
 
 // ---- The server ------------------------------------------------------
 
@@ -211,8 +212,10 @@ async function main() {
   await projector.goto(`http://127.0.0.1:${server.port}/room`);
   await projector.waitForSelector("#status.live", { timeout: 5000 });
   const rows = await projector.locator("#progress tr").allInnerTexts();
-  assert.ok(rows.some(r => /practice 1\s+9 passed, 0 working on it/.test(r)), rows.join("\n"));
-  assert.ok(rows.some(r => /practice 2\s+0 passed, 13 working on it/.test(r)), rows.join("\n"));
+  const p1 = new RegExp(`practice 1\\s+${9 + (realRuns ? 26 : 0)} passed, 0 working on it`);
+  const p2 = new RegExp(`practice 2\\s+0 passed, ${13 + (realRuns ? 14 : 0)} working on it`);
+  assert.ok(rows.some(r => p1.test(r)), rows.join("\n"));
+  assert.ok(rows.some(r => p2.test(r)), rows.join("\n"));
   const visible = await projector.evaluate(() => document.body.innerText);
   for (const secret of ["learner0", "@pc", "onerror", "stuck-longest", FLUSH, "question 2"])
     assert.ok(!visible.includes(secret), "the projector shows " + secret);
@@ -252,35 +255,69 @@ function startServerOn(port) {
   });
 }
 
-// When tests/stagecheck reports to the room (--room), a few real runs of it
-// join in: they must show in the grid like the simulated ones.
+// When tests/stagecheck reports to the room (--room), 40 real runs of it
+// join in, as on the day: 26 pass practice 1 against our echo server,
+// 14 fail practice 2 against it (an echo server asks no question).  Each
+// must be on the page within a second of its verdict, and the 14 become
+// the room's most common failure.
+const STAGECHECK = process.env.STAGECHECK || "tests/stagecheck";
+const ECHO_SERVER = process.env.ECHO_SERVER || "stage1-echo/echo_server";
+
+function startEcho() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ECHO_SERVER, ["-p", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+    children.push(child);
+    let log = "";
+    child.stderr.on("data", c => {
+      log += c;
+      const m = log.match(/listening on [0-9.]+:(\d+)/);
+      if (m) resolve({ child, port: m[1] });
+    });
+    child.on("exit", code => reject(new Error("echo_server exited " + code)));
+  });
+}
+
+function runChecker(stage, echoPort, name) {
+  return new Promise(resolve => {
+    const c = spawn(STAGECHECK, [String(stage), "127.0.0.1", echoPort,
+                                 "--room", `127.0.0.1:${server.port}`, "--name", name],
+                    { stdio: "ignore", env: { ...process.env, XDG_CACHE_HOME: work } });
+    c.on("exit", code => resolve(code));
+  });
+}
+
 async function optionalRealCheckers(page) {
   let help = "";
-  try { help = execFileSync("tests/stagecheck", ["-h"], { encoding: "utf8" }); } catch (e) { help = String(e.stdout || ""); }
-  if (!help.includes("--room") || !existsSync("stage1-echo/echo_server")) {
+  try { help = execFileSync(STAGECHECK, ["-h"], { encoding: "utf8" }); }
+  catch (e) { help = String(e.stdout || ""); }
+  if (!help.includes("--room")) {
     console.log("room page: tests/stagecheck has no --room yet: simulated learners only");
     return;
   }
-  const echo = spawn("stage1-echo/echo_server", ["-p", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-  const echoPort = await new Promise(resolve => {
-    let log = "";
-    echo.stderr.on("data", c => { log += c; const m = log.match(/listening on [0-9.]+:(\d+)/); if (m) resolve(m[1]); });
-  });
-  const room = `127.0.0.1:${server.port}`;
+  // Each learner its own server, as on the day: stage 1's echo server
+  // serves one client at a time.
+  const echoes = await Promise.all(Array.from({ length: 40 }, startEcho));
   const runs = [];
-  for (let i = 0; i < 4; i++)
-    runs.push(new Promise(resolve => {
-      const c = spawn("tests/stagecheck", ["1", "127.0.0.1", echoPort, "--room", room,
-                                           "--name", `real-checker-${i}`],
-                      { stdio: "ignore", env: { ...process.env, XDG_CACHE_HOME: work } });
-      c.on("exit", resolve);
+  for (let i = 0; i < 40; i++) {
+    const stage = i < 14 ? 2 : 1;
+    const name = `checker${String(i).padStart(2, "0")}@real`;
+    runs.push(runChecker(stage, echoes[i].port, name).then(async code => {
+      assert.equal(code, stage === 1 ? 0 : 1, name + ": stagecheck " + stage);
+      await page.waitForFunction(([name, failing]) => {
+        const row = [...document.querySelectorAll("#grid tbody tr")]
+          .find(tr => tr.querySelector("td.name").textContent === name);
+        return row && row.querySelector(failing ? "td.fail" : "td.pass");
+      }, [name, stage === 2], { timeout: LIVE_MS, polling: "raf" })
+        .catch(() => { throw new Error(name + ": not on the page within a second of its verdict"); });
     }));
+  }
   await Promise.all(runs);
-  echo.kill("SIGTERM");
-  realRuns = 4;
-  await page.waitForFunction(() => [...document.querySelectorAll("#grid td.name")]
-    .filter(td => td.textContent.startsWith("real-checker-")).length === 4,
-    null, { timeout: LIVE_MS });
+  for (const echo of echoes) echo.child.kill("SIGTERM");
+  realRuns = 40;
+  const top = await page.textContent("#top");
+  assert.match(top, /14 learners fail '[^']+' \(practice 2\)/, top);
+  console.log("room page: 40 real tests/stagecheck --room runs shown, " +
+              "each within a second of its verdict; top: " + top.split("hint")[0]);
 }
 
 try {
@@ -291,5 +328,6 @@ try {
 } finally {
   if (browser) await browser.close();
   if (server) server.child.kill("SIGTERM");
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   rmSync(work, { recursive: true, force: true });
 }

@@ -27,9 +27,18 @@ int room_init(struct room *r, int max_learners)
 		room_destroy(r);
 		return -1;
 	}
+	pthread_condattr_t monotonic;
+	/* Waits are timed on the monotonic clock: setting the wall clock
+	 * (NTP at the start of the day) must not stretch or cut them. */
+	if (pthread_condattr_init(&monotonic) != 0 ||
+	    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&r->changed, &monotonic) != 0) {
+		room_destroy(r);
+		return -1;
+	}
+	pthread_condattr_destroy(&monotonic);
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_mutex_init(&r->save_lock, NULL);
-	pthread_cond_init(&r->changed, NULL);
 	return 0;
 }
 
@@ -61,7 +70,7 @@ unsigned long room_wait_change(struct room *r, unsigned long seen,
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += timeout_ms / 1000;
 	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (until.tv_nsec >= 1000000000) {
