@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -291,7 +292,7 @@ START_TEST(reports_are_bounded_per_learner_and_per_room)
 	ck_assert_str_eq(reply, "the room is full (4 learners)");
 	ck_assert_int_eq(take(check_report("d", "2", NULL, NULL), 1, reply), 200);
 
-	char practice[8];
+	char practice[16];
 	for (int i = 0; i < ROOM_CELLS_MAX; i++) {
 		snprintf(practice, sizeof practice, "p%d", i);
 		take(check_report("c", practice, NULL, NULL), 1, reply);
@@ -748,6 +749,69 @@ START_TEST(a_restart_loses_nothing)
 }
 END_TEST
 
+/* 40 learners at once, each with its own connection per report, while a
+ * page streams events and reads the state: all of them counted, nobody
+ * turned away (and, under ThreadSanitizer, no race). */
+struct crowd_member {
+	const struct server *s;
+	int number;
+	int ok;
+};
+
+static void *report_three_times(void *arg)
+{
+	struct crowd_member *m = arg;
+	char request[512], body[256], reply[512];
+
+	for (int round = 0; round < 3; round++) {
+		int len = snprintf(body, sizeof body, "kind check\nname crowd%02d\n"
+				   "practice %d\nresult FAIL\ncheck FAIL c%d\n",
+				   m->number, round + 1, m->number % 3);
+		snprintf(request, sizeof request, "POST /report HTTP/1.1\r\n"
+			 "Content-Length: %d\r\n\r\n%s", len, body);
+		int fd = server_connect(m->s);
+		if (send_str(fd, request) &&
+		    recv_exactly(fd, reply, 12, WAIT_MS) &&
+		    memcmp(reply, "HTTP/1.1 200", 12) == 0)
+			m->ok++;
+		close(fd);
+	}
+	return NULL;
+}
+
+START_TEST(a_crowd_reporting_at_once_is_all_counted)
+{
+	struct server s;
+	struct crowd_member crowd[40];
+	pthread_t threads[40];
+	char line[256];
+
+	room_start(&s, NULL);
+	int events = server_connect(&s);
+	send_str(events, "GET /events HTTP/1.1\r\n\r\n");
+	for (int i = 0; i < 40; i++) {
+		crowd[i] = (struct crowd_member){ &s, i, 0 };
+		ck_assert(pthread_create(&threads[i], NULL, report_three_times, &crowd[i]) == 0);
+	}
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(get_state(&s), 200);
+	for (int i = 0; i < 40; i++) {
+		pthread_join(threads[i], NULL);
+		ck_assert_int_eq(crowd[i].ok, 3);
+	}
+	/* The stream reaches the last version: 120 changes. */
+	bool seen = false;
+	while (!seen && recv_line(events, line, sizeof line, WAIT_MS))
+		seen = strcmp(line, "data: 120") == 0;
+	ck_assert(seen);
+	close(events);
+	ck_assert_int_eq(get_state(&s), 200);
+	ck_assert(strstr(body(), "\"top_failure\":{\"count\":14,\"practice\":\"3\","
+			 "\"check\":\"c0\""));
+	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
 /* ---- make doctor ROOM=... ------------------------------------------------------ */
 
 #define DOCTOR_REPORT "tests/room/doctor_report.sh"
@@ -898,6 +962,7 @@ Suite *room_suite(void)
 	tcase_add_test(server, learners_text_is_served_as_data);
 	tcase_add_test(server, the_event_stream_tells_of_every_change);
 	tcase_add_test(server, a_restart_loses_nothing);
+	tcase_add_test(server, a_crowd_reporting_at_once_is_all_counted);
 	tcase_add_test(server, doctor_reports_the_roll_call_with_curl_or_bash);
 	tcase_add_test(server, doctor_gives_up_on_a_silent_room_in_time);
 	suite_add_tcase(s, server);
