@@ -197,6 +197,12 @@ async function main() {
   const evilRow = page.locator("#grid tbody tr", { hasText: "onerror" });
   assert.equal(await evilRow.locator("td.name").textContent(), EVIL);
   assert.equal(await page.locator("#queue .question .who").first().textContent(), "1. " + EVIL + ": ");
+  // Its transcript, a click away: the checks and the last exchange.
+  await shownWithinASecond(page, "a learner's transcript", () => evilRow.click(),
+    () => !document.getElementById("detail").hidden);
+  const detail = await page.textContent("#detail");
+  assert.ok(detail.startsWith(EVIL + ", practice 2: failing"), detail);
+  assert.ok(detail.includes("FAIL " + FLUSH) && detail.includes("> 3+5\\n"), detail);
   assert.equal(await page.locator("#instructor img, #instructor script").count(), 0);
   await page.waitForTimeout(300); // an image's onerror would have fired by now
   assert.deepEqual(await page.evaluate(() => window.__ran), []);
