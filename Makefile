@@ -221,9 +221,9 @@ bench: all $(BENCH)
 	./$(BENCH) $(BENCH_FLAGS)
 
 # ---- slides, exercises, doctor -----------------------------------------
-# make slides     every deck, slides/*.md, to one self-contained HTML
-#                 file in slides/html/ (works offline), with Marp CLI,
-#                 pinned in slides/package.json: npm ci fetches it once.
+# make slides     every deck, slides/*.md, to one HTML file in slides/html/,
+#                 with its pictures beside it (works offline), with Marp
+#                 CLI, pinned in slides/package.json: npm ci fetches it once.
 # make exercises  a skeleton per practice, exercises/P/ (1-1 ... 5-4): its
 #                 stage's sources with that practice's code cut out
 #                 (slides/exercises.py); one that exists is kept.
@@ -252,7 +252,12 @@ slides: $(MARP) $(PICTURES)
 slides/pictures/%.svg: slides/pictures/%.dot
 	@command -v dot >/dev/null 2>&1 || { echo "make slides needs" \
 		"Graphviz's dot: apt-get install graphviz"; exit 1; }
-	dot -Tsvg -o $@ $<
+	dot -Tsvg -o $@.tmp $<
+	@# dot names the fonts it measured; a browser without them falls back
+	@# to the generic family, not to a serif.
+	sed -e 's/"DejaVu Sans Mono"/"DejaVu Sans Mono,monospace"/g' \
+	    -e 's/"DejaVu Sans"/"DejaVu Sans,sans-serif"/g' $@.tmp >$@
+	rm -f $@.tmp
 
 # make screenshots  deck 05's picture of the game, slides/pictures/game.png,
 #                   from game_client's screenshot mode (needs SDL2).
