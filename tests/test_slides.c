@@ -355,6 +355,44 @@ START_TEST(doctor_names_what_is_missing_and_how_to_install_it)
 }
 END_TEST
 
+/* `make screenshots` (deck 05's picture): the real client against the real
+ * server, into a PNG of the whole window, the right way up (the status
+ * line is at the top).  Here into a scratch file, not the committed one. */
+START_TEST(the_screenshot_shows_the_game)
+{
+	if (access("stage5-game/game_client", X_OK) != 0) {
+		fprintf(stderr, "slides: no game_client (no SDL2): no screenshot\n");
+		return;
+	}
+	int rc = sh("d=$(mktemp -d) && sh slides/pictures/screenshot.sh 60 "
+		    "$d/game.png && python3 -c '\n"
+		    "import struct, sys, zlib\n"
+		    "png = open(sys.argv[1], \"rb\").read()\n"
+		    "assert png[:8] == b\"\\x89PNG\\r\\n\\x1a\\n\"\n"
+		    "w, h = struct.unpack(\">II\", png[16:24])\n"
+		    "data, i = b\"\", 8\n"
+		    "while i < len(png):\n"
+		    "    n, = struct.unpack(\">I\", png[i:i + 4])\n"
+		    "    if png[i + 4:i + 8] == b\"IDAT\": data += png[i + 8:i + 8 + n]\n"
+		    "    i += 12 + n\n"
+		    "raw = zlib.decompress(data)\n"
+		    "rows = [raw[y * (3 * w + 1) + 1:(y + 1) * (3 * w + 1)] for y in range(h)]\n"
+		    "colours = lambda rs: len({r[x:x + 3] for r in rs for x in range(0, 3 * w, 3)})\n"
+		    "print(\"picture %d %d %d %d\" % (w, h, colours(rows), colours(rows[:24])))\n"
+		    "' $d/game.png; rc=$?; rm -rf $d; exit $rc", BUILD_WAIT_MS);
+	/* "picture WIDTH HEIGHT COLOURS COLOURS-IN-THE-TOP-24-ROWS" */
+	int width = 0, height = 0, colours = 0, top = 0;
+	const char *summary = strstr(out, "\npicture ");
+
+	ck_assert_msg(rc == 0 && summary, "%s", out);
+	ck_assert_int_eq(sscanf(summary, "\npicture %d %d %d %d", &width,
+				&height, &colours, &top), 4);
+	ck_assert_msg(width == 800 && height == 600, "%s", out);
+	ck_assert_msg(colours > 10, "a blank picture:\n%s", out);
+	ck_assert_msg(top > 2, "no status line at the top:\n%s", out);
+}
+END_TEST
+
 /* A fontconfig that knows only DejaVu: no font has Hangul. */
 START_TEST(doctor_names_a_missing_korean_font)
 {
@@ -403,6 +441,7 @@ Suite *slides_suite(void)
 	tcase_add_test(exercises,
 		       doctor_names_what_is_missing_and_how_to_install_it);
 	tcase_add_test(exercises, doctor_names_a_missing_korean_font);
+	tcase_add_test(exercises, the_screenshot_shows_the_game);
 	tcase_set_timeout(exercises, 150);
 	suite_add_tcase(s, exercises);
 	return s;

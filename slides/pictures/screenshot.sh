@@ -5,11 +5,13 @@
 # `make screenshots` runs it; the PNG is committed, so `make slides` needs
 # no SDL.
 #
-#   sh slides/pictures/screenshot.sh [FRAMES]     (default 300: 5 seconds)
+#   sh slides/pictures/screenshot.sh [FRAMES [OUT.png]]
+#       FRAMES: 60 a second (default 300); OUT: slides/pictures/game.png
 set -eu
 
 cd "$(dirname "$0")/../.."
 frames=${1:-300}
+out=${2:-slides/pictures/game.png}
 work=$(mktemp -d)
 server_pid=
 cleanup() {
@@ -46,5 +48,5 @@ fi
 SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy timeout 60 \
 	stage5-game/game_client --autopilot --frames "$frames" \
 	--screenshot "$work/game.bmp" 127.0.0.1 "$port" >"$work/client.out"
-python3 slides/pictures/bmp2png.py "$work/game.bmp" slides/pictures/game.png
-echo "screenshot: slides/pictures/game.png ($(cat "$work/client.out"))"
+python3 slides/pictures/bmp2png.py "$work/game.bmp" "$out"
+echo "screenshot: $out ($(cat "$work/client.out"))"
