@@ -634,8 +634,17 @@ START_TEST(malformed_requests_get_an_error_or_a_clean_close)
 		ck_assert_msg(raw(&s, bad[i].request, len) == bad[i].status,
 			      "%s: %.60s", bad[i].request, reply_buf);
 	}
-	/* Half a request, then the peer goes: closed, and nothing else. */
+	/* A megabyte of random bytes: refused (or the connection reset
+	 * while we still send), and the room serves on. */
+	static char junk[1024 * 1024];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)(random() & 0xff);
 	int fd = server_connect(&s);
+	send_bytes(fd, junk, sizeof junk); /* may fail: the server hung up */
+	ck_assert(recv_closed(fd, WAIT_MS));
+	close(fd);
+	/* Half a request, then the peer goes: closed, and nothing else. */
+	fd = server_connect(&s);
 	send_str(fd, "POST /report HTTP/1.1\r\nContent-Length: 100\r\n\r\nkind");
 	close_with_reset(fd);
 	ck_assert_int_eq(request(&s, "POST", "/report", "kind check\nname a\n"
