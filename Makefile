@@ -219,6 +219,7 @@ run-tests: $(BENCH)
 bench: all $(BENCH)
 	@sh tests/install-deps.sh bench
 	./$(BENCH) $(BENCH_FLAGS)
+	@case "$(BENCH_FLAGS)" in *-o*) ;; *) python3 tests/readme_numbers.py --update ;; esac
 
 # ---- slides, exercises, doctor -----------------------------------------
 # make slides     every deck, slides/*.md, to one HTML file in slides/html/,

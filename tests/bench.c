@@ -18,8 +18,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +92,67 @@ static void *sample_memory(void *arg)
 	return NULL;
 }
 
+/* ---- A server's CPU time, all of its processes ---------------------------- */
+
+/* CPU seconds one process has used, all its threads together, ended ones
+ * too: its CPU-time clock, to the nanosecond.  0 if it has just ended. */
+static double process_cpu_s(pid_t pid)
+{
+	clockid_t clock;
+	struct timespec ts;
+
+	if (clock_getcpuclockid(pid, &clock) != 0 ||
+	    clock_gettime(clock, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What pid and its live descendants have used so far. */
+static double live_tree_cpu_s(pid_t pid)
+{
+	pid_t children[1024];
+	double cpu = process_cpu_s(pid);
+	int n = children_of(pid, children, 1024);
+
+	for (int i = 0; i < n; i++)
+		cpu += live_tree_cpu_s(children[i]);
+	return cpu;
+}
+
+/* What our ended and collected children have used: the server, and the
+ * processes of its that were collected by it or by us. */
+static double children_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
+		err(1, "getrusage");
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Collect the server's processes that it left behind when it stopped
+ * (pre-forked workers, the children of quiz_fork): they end on their
+ * own (PR_SET_PDEATHSIG), and as the subreaper we are their parent now. */
+static void collect_orphans(void)
+{
+	double deadline = now_s() + 5;
+
+	while (now_s() < deadline) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+		if (pid < 0 && errno == ECHILD)
+			return;
+		if (pid == 0)
+			sleep_us(10000);
+	}
+	warnx("a server's process did not end: its CPU is not counted");
+}
+
+double live_cpu_s(const struct measured *m)
+{
+	return live_tree_cpu_s(m->srv.pid);
+}
+
 int measure_start(struct measured *m, const char *const *argv)
 {
 	char *args[32] = { (char *)argv[0], "-p", "0" };
@@ -96,11 +160,13 @@ int measure_start(struct measured *m, const char *const *argv)
 
 	for (int i = 1; argv[i] && n < 31; i++)
 		args[n++] = (char *)argv[i];
+	m->cpu_at_start = children_cpu_s();
 	if (spawn_server(&m->srv, args, 5000, 0) < 0)
 		return -1;
 	atomic_init(&m->stop, false);
 	atomic_init(&m->peak_kib, 0);
-	m->cpu_at_start = (double)tree_usage(m->srv.pid).ticks;
+	/* Starting up is not part of the measurement. */
+	m->cpu_at_start += live_tree_cpu_s(m->srv.pid);
 	if (pthread_create(&m->sampler, NULL, sample_memory, m) != 0)
 		errx(1, "pthread_create");
 	return 0;
@@ -108,14 +174,13 @@ int measure_start(struct measured *m, const char *const *argv)
 
 void measure_stop(struct measured *m, double *cpu_s, double *peak_mib)
 {
-	double ticks = (double)tree_usage(m->srv.pid).ticks - m->cpu_at_start;
-
 	atomic_store(&m->stop, true);
 	pthread_join(m->sampler, NULL);
-	*cpu_s = ticks / (double)sysconf(_SC_CLK_TCK);
 	*peak_mib = (double)atomic_load(&m->peak_kib) / 1024.0;
 	if (stop_server(&m->srv, 5000) != 0)
 		warnx("%d did not stop cleanly", (int)m->srv.pid);
+	collect_orphans();
+	*cpu_s = children_cpu_s() - m->cpu_at_start;
 	unlink(m->srv.log_path);
 }
 
@@ -222,6 +287,10 @@ int main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN); /* a server that drops us must not kill us */
+	/* A server's processes that outlive it become ours, so that we can
+	 * collect them and count their CPU time (Linux). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		err(1, "prctl");
 	if (mkdir(opt.dir, 0755) < 0 && errno != EEXIST)
 		err(1, "%s", opt.dir);
 	snprintf(path, sizeof path, "%s/results.md", opt.dir);

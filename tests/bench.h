@@ -33,9 +33,13 @@ void samples_free(struct samples *s);
 /* Seconds on a monotonic clock, with microseconds. */
 double now_s(void);
 
-/* A server running under measurement: the CPU time of its whole process
- * tree (children included, live or ended) and its peak resident memory,
- * sampled every 20 ms. */
+/* A server running under measurement: the CPU time of all its processes
+ * (workers and children included, while they live and after they end)
+ * from the moment it listens to the moment it has stopped, and its peak
+ * resident memory, sampled every 20 ms.  At the start, the CPU clock of
+ * each live process (clock_getcpuclockid); at the end, once the server
+ * and every process it left behind have ended and been collected (the
+ * bench is their subreaper), getrusage(RUSAGE_CHILDREN). */
 struct measured {
 	struct server srv;
 	double cpu_at_start;
@@ -46,6 +50,10 @@ struct measured {
 
 /* Start argv (NULL-terminated; "-p 0" is added) and begin measuring. */
 int measure_start(struct measured *m, const char *const *argv);
+/* The CPU seconds the server's live processes have used so far (exact,
+ * but without the processes that have ended): for a window within a
+ * case, with a server of one process. */
+double live_cpu_s(const struct measured *m);
 /* Stop the server; report its CPU seconds and peak memory in MiB. */
 void measure_stop(struct measured *m, double *cpu_s, double *peak_mib);
 

@@ -1,8 +1,14 @@
 /*
- * bench_chat.c - stage 4's chat server under a steady stream of lines: N
- * users in the lobby, 100 lines a second among them, each line delivered
- * to all N.  Measures deliveries per second and the delay from send to
- * receipt.
+ * bench_chat.c - stage 4's chat server, N users in the lobby, each line
+ * delivered to all N.  Twice:
+ *
+ * - the fan-out itself: the flood limit off (-f 0), lines sent as fast as
+ *   the room takes them (at most WINDOW lines on their way at once, so
+ *   that no reader falls behind and is dropped): deliveries per second
+ *   and the server's CPU per delivery;
+ * - the delay: 100 users each talking at the flood limit, 20 lines a
+ *   second (2000 lines, 200 000 deliveries a second): p50 and p99 from a
+ *   line's send to its receipt.
  */
 #include "bench.h"
 #include "net.h"
@@ -16,8 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define OFFERED_LINES 100 /* per second, all users together */
 #define NCOUNTS 3
+#define WINDOW 32           /* fan-out: lines sent but not yet delivered */
+#define DELAY_USERS 100
+#define DELAY_LINES_EACH 20 /* a second: the server's flood limit */
 
 static const int chat_users[NCOUNTS] = { 10, 100, 500 };
 
@@ -31,27 +39,41 @@ struct chat_run {
 	struct user *users;
 	int count;
 	double start, until;
+	double lines_per_s;  /* 0: as fast as the window allows */
+	atomic_long sent;
+	atomic_long delivered;
 	atomic_int send_failures;
 };
 
-/* Send the lines, round robin over the users, at OFFERED_LINES a second.
- * Each carries its send time, in microseconds since the start. */
+/* Wait until fewer than WINDOW lines are on their way to everyone. */
+static void wait_for_window(struct chat_run *run, long sent)
+{
+	while ((sent - WINDOW) * run->count >= atomic_load(&run->delivered) &&
+	       now_s() < run->until)
+		sleep_us(50);
+}
+
+/* Send the lines, round robin over the users, each carrying its send
+ * time in microseconds since the start. */
 static void *send_lines(void *arg)
 {
 	struct chat_run *run = arg;
 	char line[64];
 
-	for (long i = 0;; i++) {
-		double at = run->start + (double)i / OFFERED_LINES;
-		if (at >= run->until)
-			break;
-		double wait = at - now_s();
-		if (wait > 0)
-			sleep_us((long)(wait * 1e6));
-		snprintf(line, sizeof line, "bench %.0f\n",
+	for (long i = 0; now_s() < run->until; i++) {
+		if (run->lines_per_s > 0) {
+			double wait = run->start + (double)i / run->lines_per_s -
+				      now_s();
+			if (wait > 0)
+				sleep_us((long)(wait * 1e6));
+		} else {
+			wait_for_window(run, i);
+		}
+		snprintf(line, sizeof line, "b %.0f\n",
 			 (now_s() - run->start) * 1e6);
 		if (send_text(run->users[i % run->count].fd, line) < 0)
 			atomic_fetch_add(&run->send_failures, 1);
+		atomic_store(&run->sent, i + 1);
 	}
 	return NULL;
 }
@@ -63,10 +85,12 @@ static int receive(struct chat_run *run, struct user *u, struct samples *lat)
 	ssize_t n;
 
 	while ((n = read_line(&u->reader, &line)) >= 0 || n == LINE_TOO_LONG) {
-		if (n >= 0 && (mark = strstr(line, ": bench ")) != NULL) {
-			double sent_us = strtod(mark + 8, NULL);
-			samples_add(lat, (now_s() - run->start) * 1e3 -
-						 sent_us / 1e3);
+		if (n >= 0 && (mark = strstr(line, ": b ")) != NULL) {
+			double sent_us = strtod(mark + 4, NULL);
+			atomic_fetch_add(&run->delivered, 1);
+			if (lat)
+				samples_add(lat, (now_s() - run->start) * 1e3 -
+							 sent_us / 1e3);
 		}
 	}
 	return n == LINE_EOF || errno != EAGAIN ? -1 : 0;
@@ -89,19 +113,24 @@ static int connect_users(struct chat_run *run, const char *port)
 }
 
 struct chat_result {
-	double per_second, p50, p99, cpu_s, peak_mib;
-	int dropped;
+	double per_second, cpu_us_per_delivery, p50, p99, peak_mib;
+	int lost;
 };
 
-static struct chat_result run_case(int count, double seconds)
+/* count users, lines_per_s in all (0: the fan-out's window), for `seconds`.
+ * flood: the server's -f. */
+static struct chat_result run_case(int count, double lines_per_s,
+				   const char *flood, double seconds)
 {
-	const char *argv[] = { "stage4-chat/chat_server", "-c", "1000", NULL };
-	struct chat_run run = { .count = count };
+	const char *argv[] = { "stage4-chat/chat_server", "-c", "1000", "-f",
+			       flood, NULL };
+	struct chat_run run = { .count = count, .lines_per_s = lines_per_s };
 	struct pollfd *polls = calloc((size_t)count, sizeof *polls);
 	struct chat_result res = { 0 };
 	struct samples lat = { 0 };
 	struct measured m;
 	pthread_t sender;
+	double cpu;
 
 	run.users = calloc((size_t)count, sizeof *run.users);
 	if (!polls || !run.users || measure_start(&m, argv) < 0 ||
@@ -110,24 +139,40 @@ static struct chat_result run_case(int count, double seconds)
 	for (int i = 0; i < count; i++)
 		polls[i] = (struct pollfd){ .fd = run.users[i].fd,
 					    .events = POLLIN };
-	sleep_us(200000); /* let every greeting arrive before timing */
+	/* Let every greeting arrive: the joins are not measured. */
+	sleep_us(200000);
+	for (int i = 0; i < count; i++)
+		receive(&run, &run.users[i], NULL);
+	atomic_store(&run.delivered, 0);
+	double cpu_before = live_cpu_s(&m);
 	run.start = now_s();
 	run.until = run.start + seconds;
 	if (pthread_create(&sender, NULL, send_lines, &run) != 0)
 		errx(1, "pthread_create");
-	/* Keep reading half a second past the last line, for stragglers. */
-	while (now_s() < run.until + 0.5 && poll(polls, (nfds_t)count, 100) >= 0)
+	/* Keep reading until every line has come, or half a second past the
+	 * end, for stragglers. */
+	while (now_s() < run.until + 0.5 &&
+	       (now_s() < run.until ||
+		atomic_load(&run.delivered) < atomic_load(&run.sent) * count) &&
+	       poll(polls, (nfds_t)count, 100) >= 0)
 		for (int i = 0; i < count; i++)
-			if (polls[i].revents && receive(&run, &run.users[i], &lat) < 0) {
-				res.dropped++;
+			if (polls[i].revents &&
+			    receive(&run, &run.users[i],
+				    lines_per_s > 0 ? &lat : NULL) < 0) {
+				res.lost++;
 				polls[i].fd = -1;
 			}
+	double elapsed = now_s() - run.start;
 	pthread_join(sender, NULL);
-	measure_stop(&m, &res.cpu_s, &res.peak_mib);
-	res.per_second = (double)lat.count / seconds;
+	cpu = live_cpu_s(&m) - cpu_before;
+	double spent_s;
+	measure_stop(&m, &spent_s, &res.peak_mib);
+	long delivered = atomic_load(&run.delivered);
+	res.per_second = (double)delivered / elapsed;
+	res.cpu_us_per_delivery = delivered ? cpu * 1e6 / (double)delivered : 0;
 	res.p50 = samples_percentile(&lat, 50);
 	res.p99 = samples_percentile(&lat, 99);
-	res.dropped += atomic_load(&run.send_failures);
+	res.lost += atomic_load(&run.send_failures);
 	for (int i = 0; i < count; i++)
 		close(run.users[i].fd);
 	samples_free(&lat);
@@ -142,20 +187,38 @@ void bench_chat(const struct bench_options *opt, FILE *report)
 	const char *const series[] = { "deliveries/s" };
 
 	emit(report, "## Chat: stage 4, one room\n\n"
-		     "%.0f s per case, %d lines a second in all, each delivered "
-		     "to every user.\n\n"
-		     "| users | deliveries/s | p50 ms | p99 ms | server CPU s | "
+		     "### The fan-out, flood limit off (`-f 0`)\n\n"
+		     "%.0f s per case; lines sent as fast as the room takes "
+		     "them (at most %d on their way), each delivered to every "
+		     "user.  Server CPU from the first line to the last "
+		     "delivery.\n\n"
+		     "| users | deliveries/s | server CPU µs per delivery | "
 		     "peak memory MiB | users lost |\n"
-		     "|---:|---:|---:|---:|---:|---:|---:|\n",
-	     opt->seconds, OFFERED_LINES);
+		     "|---:|---:|---:|---:|---:|\n",
+	     opt->seconds, WINDOW);
 	for (int c = 0; c < NCOUNTS; c++) {
-		struct chat_result r = run_case(chat_users[c], opt->seconds);
+		struct chat_result r = run_case(chat_users[c], 0, "0",
+						opt->seconds);
 		rate[c] = r.per_second;
-		emit(report, "| %d | %.0f | %.2f | %.2f | %.2f | %.1f | %d |\n",
-		     chat_users[c], r.per_second, r.p50, r.p99, r.cpu_s,
-		     r.peak_mib, r.dropped);
+		emit(report, "| %d | %.0f | %.2f | %.1f | %d |\n",
+		     chat_users[c], r.per_second, r.cpu_us_per_delivery,
+		     r.peak_mib, r.lost);
 	}
-	emit(report, "\n");
-	write_chart(opt, "chat", "Chat deliveries per second", "deliveries/s",
-		    "users in the room", series, 1, chat_users, NCOUNTS, rate);
+	emit(report, "\n### The delay, everyone talking at the flood limit\n\n"
+		     "%.0f s; %d users, each sending %d lines a second (the "
+		     "default limit), %d deliveries a second offered.\n\n"
+		     "| users | lines/s each | deliveries/s | p50 ms | p99 ms | "
+		     "server CPU µs per delivery | users lost |\n"
+		     "|---:|---:|---:|---:|---:|---:|---:|\n",
+	     opt->seconds, DELAY_USERS, DELAY_LINES_EACH,
+	     DELAY_USERS * DELAY_USERS * DELAY_LINES_EACH);
+	struct chat_result r = run_case(DELAY_USERS,
+					DELAY_USERS * DELAY_LINES_EACH, "20",
+					opt->seconds);
+	emit(report, "| %d | %d | %.0f | %.2f | %.2f | %.2f | %d |\n\n",
+	     DELAY_USERS, DELAY_LINES_EACH, r.per_second, r.p50, r.p99,
+	     r.cpu_us_per_delivery, r.lost);
+	write_chart(opt, "chat", "Chat deliveries per second, flood limit off",
+		    "deliveries/s", "users in the room", series, 1, chat_users,
+		    NCOUNTS, rate);
 }

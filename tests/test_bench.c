@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,14 @@ START_TEST(smoke_run_measures_every_case)
 					"thread" };
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(count_good_rows(results, servers[i], 2), 6);
-	/* Chat: one row per room size; deliveries/s in cell 1. */
+	/* Chat: the fan-out, one row per room size, and the delay at 100
+	 * users talking at 20 lines a second (a second "100" row);
+	 * deliveries/s in cell 1, and the delay's p99 in cell 4. */
 	ck_assert_int_eq(count_good_rows(results, "10", 1) +
 			 count_good_rows(results, "100", 1) +
-			 count_good_rows(results, "500", 1), 3);
+			 count_good_rows(results, "500", 1), 4);
+	ck_assert_int_eq(count_good_rows(results, "100 | 20", 3), 1);
+	ck_assert_ptr_nonnull(strstr(results, "flood limit off (`-f 0`)"));
 	/* Game: one row per number of bots; POS relay p50 in cell 7; and
 	 * the verdict on the goal, whichever it is. */
 	ck_assert_int_eq(count_good_rows(results, "16", 7) +
@@ -78,12 +83,55 @@ START_TEST(smoke_run_measures_every_case)
 }
 END_TEST
 
+/* The README's figures are those of tests/results/results.md (make bench
+ * fills them in), and the check notices one that is not. */
+START_TEST(readme_figures_match_the_results)
+{
+	char out[8192], copy[] = "/tmp/readme-numbers-XXXXXX";
+	char *check[] = { "/usr/bin/env", "python3", "tests/readme_numbers.py",
+			  "--check", NULL };
+
+	ck_assert_msg(run_program(check, "", out, sizeof out, WAIT_MS) == 0,
+		      "%s", out);
+	ck_assert_msg(strstr(out, "agree"), "%s", out);
+
+	/* A README with one figure changed must fail the check. */
+	int fd = mkstemp(copy);
+	ck_assert(fd >= 0);
+	FILE *in = fopen("README.md", "r"), *to = fdopen(fd, "w");
+	ck_assert(in && to);
+	char line[4096];
+	bool changed = false;
+	while (fgets(line, sizeof line, in)) {
+		char *figure = strstr(line, "--><!--/n-->");
+		char *end = changed ? NULL : strstr(line, "<!--/n-->");
+		if (!figure && end && end > line && end[-1] >= '0' &&
+		    end[-1] <= '9') {
+			end[-1] = end[-1] == '9' ? '8' : end[-1] + 1;
+			changed = true;
+		}
+		fputs(line, to);
+	}
+	fclose(in);
+	fclose(to);
+	ck_assert_msg(changed, "the README has no figure to change");
+	char *recheck[] = { "/usr/bin/env", "python3",
+			    "tests/readme_numbers.py", "--check", "--readme",
+			    copy, NULL };
+	int rc = run_program(recheck, "", out, sizeof out, WAIT_MS);
+	unlink(copy);
+	ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "disagrees"), "%s", out);
+}
+END_TEST
+
 Suite *bench_suite(void)
 {
 	Suite *s = suite_create("bench");
 	TCase *tc = tcase_create("smoke");
 
 	tcase_add_test(tc, smoke_run_measures_every_case);
+	tcase_add_test(tc, readme_figures_match_the_results);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
