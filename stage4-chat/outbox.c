@@ -79,8 +79,9 @@ bool chat_outbox_put(struct chat_outbox *o, const char *data, size_t len)
 		     make_room(o, len)));
 	if (ok && len > 0) {
 		memcpy(o->queued + o->queued_len, data, len);
-		/* The writer only sleeps on an empty queue: wake it then. */
-		if (o->queued_len == 0)
+		/* Wake the writer only if it sleeps (on an empty queue): a
+		 * busy writer takes everything queued when it is done. */
+		if (o->writer_waiting)
 			pthread_cond_signal(&o->ready);
 		o->queued_len += len;
 	}
@@ -91,8 +92,11 @@ bool chat_outbox_put(struct chat_outbox *o, const char *data, size_t len)
 size_t chat_outbox_take(struct chat_outbox *o, const char **data)
 {
 	pthread_mutex_lock(&o->lock);
-	while (o->queued_len == 0 && !o->closed)
+	while (o->queued_len == 0 && !o->closed) {
+		o->writer_waiting = true;
 		pthread_cond_wait(&o->ready, &o->lock);
+		o->writer_waiting = false;
+	}
 	/* Swap the buffers: the queued bytes become the ones being sent and
 	 * the emptied buffer takes the next puts. */
 	char *buf = o->sending;

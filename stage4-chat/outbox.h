@@ -30,6 +30,7 @@ struct chat_outbox {
 	int fd;               /* the user's socket */
 	size_t limit;
 	bool closed;
+	bool writer_waiting;  /* the writer sleeps for bytes: wake it */
 	bool writer_gone;
 };
 
