@@ -59,7 +59,7 @@ static void refuse(int fd, const char *peer)
 static void serve_in_thread(int fd, const char *peer,
 			    const struct server_config *cfg)
 {
-	/* exercise 3: hand the client to a detached thread, its socket on the heap */
+	/* exercise 3: a detached thread per client, its socket on the heap */
 	/* On the heap, one per thread: a local variable would be reused by
 	 * the next accept() while the thread still reads it. */
 	struct client *c = malloc(sizeof *c);
