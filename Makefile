@@ -95,17 +95,6 @@ tests/test_client.o: CPPFLAGS += -Istage5-game -Istage5-game/client \
 
 PROGRAMS = $(STAGE1) $(STAGE2) $(STAGE3) $(STAGE4) $(STAGE5)
 
-# ---- the stage checker -------------------------------------------------------
-# tests/stagecheck STAGE [HOST] [PORT] checks any running server (a
-# learner's too) against a stage's protocol; see tests/STAGECHECK.md.
-# It needs no Check.
-PROGRAMS += tests/stagecheck
-tests/stagecheck: tests/stagecheck.o tests/stagecheck_echo.o \
-		  tests/stagecheck_quiz.o tests/stagecheck_chat.o \
-		  tests/stagecheck_game.o $(COMMON)
-tests/stagecheck: LDLIBS += -lm
-TEST_SUITES += tests/test_stagecheck.o
-
 # ---- reporting to the room --------------------------------------------------
 # room_post(): the learner's tools (stagecheck --room, ask) talk to the
 # instructor's tests/room_server with it; dial() connects with a time limit.
@@ -151,6 +140,19 @@ $(ROOM_DRIVER):
 	@command -v npm >/dev/null 2>&1 || { echo "make test-room needs node" \
 		"and npm: apt-get install -y nodejs npm"; exit 1; }
 	npm ci --prefix tests/room --no-audit --no-fund
+
+# ---- the stage checker -------------------------------------------------------
+# tests/stagecheck STAGE [HOST] [PORT] checks any running server (a
+# learner's too) against a stage's protocol; see tests/STAGECHECK.md.
+# It needs no Check.  Its corpus test compiles the C learner servers of
+# tests/corpus/ itself, into a scratch folder.
+PROGRAMS += tests/stagecheck
+tests/stagecheck: tests/stagecheck.o tests/stagecheck_peer.o \
+		  tests/stagecheck_echo.o tests/stagecheck_quiz.o \
+		  tests/stagecheck_chat.o tests/stagecheck_game.o \
+		  $(ROOM_CLIENT) $(COMMON)
+tests/stagecheck: LDLIBS += -lm
+TEST_SUITES += tests/test_stagecheck.o
 
 # ---- tests -------------------------------------------------------------
 # One Check runner with a suite per file.  The Check flags are looked up
