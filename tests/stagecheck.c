@@ -189,6 +189,11 @@ void check_stop(void)
 	printf("SKIP the remaining checks: they need the one above to pass\n");
 }
 
+bool check_stopped(void)
+{
+	return stopped;
+}
+
 const char *shown(const char *text, char out[SHOWN_MAX])
 {
 	size_t len = strnlen(text, SHOWN_MAX);

@@ -60,6 +60,9 @@ void check_extra(const char *name, bool supported);
  * question): say that the remaining checks are skipped. */
 void check_stop(void);
 
+/* Whether the run has stopped (a SKIP or a BUSY): nothing more to check. */
+bool check_stopped(void);
+
 /* A short, printable copy of what a server sent, for a hint: control
  * bytes become '?', and a long text is cut. */
 #define SHOWN_MAX 48

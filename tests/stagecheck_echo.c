@@ -17,54 +17,76 @@
 		       "doing it in a loop until recv() returns 0 bytes " \
 		       "(b'' in Python)"
 
-/* Wait for `sent` to come back.  NULL if it did, else what to fix. */
-static const char *echo_problem(struct peer *p, const char *sent)
+/* Nothing came back for `sent`: is the server busy with another client,
+ * or waiting for a whole line?  Reports check `name` either way. */
+static void report_no_echo(struct peer *p, const char *name,
+			   const char *sent)
 {
-	static char hint[256];
-	char got[ECHO_MAX + 1], a[SHOWN_MAX], b[SHOWN_MAX];
+	char line[ECHO_MAX + 2];
+	bool closed;
+
+	if (report_if_busy(p, name, "stage 1 serves one client at a time"))
+		return;
+	snprintf(line, sizeof line, "%s\n", sent);
+	if (!strchr(sent, '\n') && peer_send(p, "\n") &&
+	    peer_read_bytes(p, line, strlen(sent) + 1, EXTRA_WAIT_MS,
+			    &closed) > 0) {
+		check_fail(name, "it came back only once a \\n followed: your "
+			   "server reads whole lines (readline(), fgets()); "
+			   "stage 1 echoes bytes as they come: send back what "
+			   "each recv() returns");
+		return;
+	}
+	check_fail(name, "nothing came back within 3 s: send back the bytes "
+		   "recv() returned (conn.sendall(data); in C, send() them "
+		   "all) in a loop until recv() returns 0 bytes");
+}
+
+/* Wait for `sent` to come back, as check `name`.  True if it did, else
+ * the FAIL is reported. */
+static bool echoed(struct peer *p, const char *name, const char *sent)
+{
+	char got[ECHO_MAX + 1];
 	size_t len = strlen(sent);
 	bool closed;
 
 	size_t n = peer_read_bytes(p, got, len, CHECK_WAIT_MS, &closed);
 	got[n] = '\0';
 	if (n == len && memcmp(got, sent, len) == 0)
-		return NULL;
+		return true;
 	if (n == 0 && closed)
-		return CLOSED_INSTEAD;
-	if (n == 0)
-		return "nothing came back within 3 s: send back the bytes "
-		       "recv() returned (conn.send(data)); a server that "
-		       "reads whole lines waits for a \\n that the workshop's "
-		       "first message does not have";
-	if (memcmp(got, sent, n) == 0)
-		snprintf(hint, sizeof hint, "only '%s' came back: TCP may "
-			 "deliver a message in pieces, so call recv() again "
-			 "in a loop and send back every piece",
-			 shown(got, a));
+		check_fail(name, "%s", CLOSED_INSTEAD);
+	else if (n == 0)
+		report_no_echo(p, name, sent);
+	else if (memcmp(got, sent, n) == 0)
+		check_fail_reply(name, sent, got, n, "only part came back: TCP "
+				 "may deliver a message in pieces, so call "
+				 "recv() again in a loop and send back every "
+				 "piece");
 	else
-		snprintf(hint, sizeof hint, "'%s' came back instead of '%s': "
-			 "send back exactly the bytes you received; if you "
-			 "decode them, encode them again as UTF-8",
-			 shown(got, a), shown(sent, b));
-	return hint;
+		check_fail_reply(name, sent, got, n, "send back exactly the "
+				 "bytes you received; if you decode them, "
+				 "encode them again as UTF-8");
+	return false;
 }
 
 /* Send `text` and check that it comes back, as check `name`. */
 static bool check_echoes(struct peer *p, const char *name, const char *text)
 {
-	const char *problem = peer_send(p, text) ? echo_problem(p, text)
-						 : CLOSED_INSTEAD;
-
-	if (problem)
-		check_fail(name, "%s", problem);
-	else
-		check_pass(name);
-	return problem == NULL;
+	if (!peer_send(p, text)) {
+		check_fail(name, "%s", CLOSED_INSTEAD);
+		return false;
+	}
+	if (!echoed(p, name, text))
+		return false;
+	check_pass(name);
+	return true;
 }
 
 /* A message in two parts, a moment apart: TCP may cut any message so. */
 static void check_split_message(struct peer *p)
 {
+	const char *name = "echo split message";
 	const char *first = "a line split ", *second = "across two sends\n";
 	char whole[ECHO_MAX];
 
@@ -72,11 +94,10 @@ static void check_split_message(struct peer *p)
 	bool sent = peer_send(p, first);
 	sleep_ms(200);
 	sent = sent && peer_send(p, second);
-	const char *problem = sent ? echo_problem(p, whole) : CLOSED_INSTEAD;
-	if (problem)
-		check_fail("echo split message", "%s", problem);
-	else
-		check_pass("echo split message");
+	if (!sent)
+		check_fail(name, "%s", CLOSED_INSTEAD);
+	else if (echoed(p, name, whole))
+		check_pass(name);
 }
 
 /* After a client leaves, the next one is served, and the next. */
@@ -88,15 +109,21 @@ static void check_clients_in_a_row(void)
 
 	for (int i = 1; i <= CLIENTS_IN_A_ROW; i++) {
 		if (!peer_open(&p)) {
-			check_fail(name, "cannot connect any more: the server "
-				   "ended after a client left; loop back to "
-				   "accept() instead of exiting");
+			check_fail(name, "cannot connect any more (%s): the "
+				   "server ended after a client left; loop back "
+				   "to accept() instead of exiting",
+				   strerror(p.error));
 			return;
 		}
 		snprintf(text, sizeof text, "client %d says hi\n", i);
-		bool echoed = peer_send(&p, text) && !echo_problem(&p, text);
+		char got[ECHO_MAX];
+		bool closed;
+		bool came_back = peer_send(&p, text) &&
+				 peer_read_bytes(&p, got, strlen(text),
+						 CHECK_WAIT_MS, &closed) ==
+					 strlen(text);
 		peer_close(&p);
-		if (!echoed) {
+		if (!came_back) {
 			check_fail(name, "the server stopped answering after a "
 				   "client disconnected: when recv() returns 0 "
 				   "bytes, close that client's socket and go "

@@ -9,6 +9,7 @@
 #include "stagecheck.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,14 @@
 /* Whether the server has asked a question yet: if it has, a later
  * silence means it stopped serving after a client. */
 static bool asked_before;
+
+/* Why a server that holds other clients does not answer ours. */
+static const char *why_busy = "stage 2 serves one client at a time";
+
+#define FLUSH_HOW "(Python: print(..., file=f, flush=True) or f.flush(); " \
+		  "C: fflush() after fprintf(), and two FILE*s, one to read " \
+		  "and one to write: one FILE* for both may not write after " \
+		  "it has read)"
 
 /* ---- One client's quiz --------------------------------------------------- */
 
@@ -31,37 +40,51 @@ static int parse_question(const char *q)
 }
 
 /* Read the question on `p`.  Returns the sum it asks for, or -1 and what
- * to fix in *problem. */
-static int read_question(struct peer *p, const char **problem)
+ * to fix in *problem; -2 if the server is busy with someone else (then
+ * check `name` is reported BUSY already). */
+static int read_question(struct peer *p, const char *name,
+			 const char **problem)
 {
-	static char hint[160];
+	static char hint[256];
 	char *q, text[SHOWN_MAX];
 
 	switch (peer_read_line(p, &q, CHECK_WAIT_MS)) {
 	case PEER_LINE:
-		if (parse_question(q) >= 0) {
+		if (parse_question(q) >= 0 && p->line_ended) {
 			asked_before = true;
 			return parse_question(q);
 		}
-		snprintf(hint, sizeof hint, "'%s' is not a question like "
-			 "\"3+5\": send two digits from 0 to 9 joined by '+', "
-			 "then \\n", shown(q, text));
-		*problem = hint;
+		if (parse_question(q) >= 0)
+			*problem = "the question came without its \\n before "
+				   "the server closed: end every message "
+				   "with \\n";
+		else {
+			snprintf(hint, sizeof hint, "'%s' is not a question "
+				 "like \"3+5\": send two digits from 0 to 9 "
+				 "joined by '+', then \\n", shown(q, text));
+			*problem = hint;
+		}
 		break;
 	case PEER_TIMEOUT:
+		if (report_if_busy(p, name, why_busy))
+			return -2;
 		*problem = peer_has_partial_line(p)
 			? "the question came without a newline: end each "
-			  "message with \\n and flush"
+			  "message with \\n and flush " FLUSH_HOW
 			: asked_before
 			? "the server stopped answering after a client "
 			  "disconnected: after each client, close its socket "
 			  "and loop back to accept()"
 			: "no question within 3 s of connecting: send "
 			  "\"A+B\\n\" (like \"3+5\\n\") as soon as a client "
-			  "connects, and flush";
+			  "connects, and flush " FLUSH_HOW;
 		break;
 	case PEER_CLOSED:
-		*problem = asked_before
+		*problem = asked_before && server_has_exited()
+			? "your server is not running any more (a new "
+			  "connection is refused): it ended after an earlier "
+			  "client; did it crash? look at its terminal"
+			: asked_before
 			? "the server closed the connection without a question, "
 			  "after it had asked earlier clients (did it crash? "
 			  "look at its terminal)"
@@ -77,15 +100,18 @@ static int read_question(struct peer *p, const char **problem)
 }
 
 /* Connect and read the question: read_question() on a new peer. */
-static int ask(struct peer *p, const char **problem)
+static int ask(struct peer *p, const char *name, const char **problem)
 {
 	if (!peer_open(p)) {
-		*problem = "cannot connect any more: the server ended after an "
-			   "earlier client (did it crash? look at its "
-			   "terminal)";
+		*problem = p->error == ECONNREFUSED
+			? "your server is not running any more (connection "
+			  "refused): it ended after an earlier client; did it "
+			  "crash? look at its terminal"
+			: "cannot connect any more: the server is stuck after "
+			  "an earlier client";
 		return -1;
 	}
-	return read_question(p, problem);
+	return read_question(p, name, problem);
 }
 
 /* Send `answer` and wait for the verdict.  Returns the verdict line, or
@@ -105,9 +131,9 @@ static const char *verdict_for(struct peer *p, const char *answer,
 	case PEER_TIMEOUT:
 		*problem = peer_has_partial_line(p)
 			? "the verdict came without a newline: end it with \\n "
-			  "and flush"
+			  "and flush " FLUSH_HOW
 			: "no verdict within 3 s of the answer: read one line, "
-			  "reply \"yes\\n\" or \"no\\n\" and flush";
+			  "reply \"yes\\n\" or \"no\\n\" and flush " FLUSH_HOW;
 		break;
 	case PEER_CLOSED:
 		*problem = hung_up;
@@ -166,18 +192,31 @@ static const struct quiz_case cases[] = {
 	  "before comparing", HUNG_UP, NOTHING_MORE },
 };
 
-/* The verdict came: is it the one expected?  Reports check c->name. */
-static bool judge(const struct quiz_case *c, const char *verdict)
+/* The verdict came on p: is it the one expected, ending in '\n'?
+ * Reports check c->name. */
+static bool judge(const struct quiz_case *c, const struct peer *p,
+		  const char *verdict)
 {
-	char text[SHOWN_MAX];
+	char expected[8], got[PEER_LINE_MAX + 2];
 
-	if (strcmp(verdict, c->expected) == 0)
+	snprintf(expected, sizeof expected, "%s\n", c->expected);
+	snprintf(got, sizeof got, "%s%s%s", verdict,
+		 p->line_had_cr ? "\r" : "", p->line_ended ? "\n" : "");
+	if (strcmp(verdict, c->expected) == 0 && p->line_ended)
 		return true;
-	if (strcmp(verdict, "yes") == 0 || strcmp(verdict, "no") == 0)
-		check_fail(c->name, "%s", c->wrong_hint);
+	if (strcmp(verdict, c->expected) == 0)
+		check_fail_reply(c->name, expected, got, strlen(got),
+				 "the verdict came without its \\n before the "
+				 "server closed: every message ends in \\n "
+				 "(print() adds it; f.write(), send() and "
+				 "fputs() do not)");
+	else if (strcmp(verdict, "yes") == 0 || strcmp(verdict, "no") == 0)
+		check_fail_reply(c->name, expected, got, strlen(got), "%s",
+				 c->wrong_hint);
 	else
-		check_fail(c->name, "'%s' is neither yes nor no: reply exactly "
-			   "\"yes\\n\" or \"no\\n\"", shown(verdict, text));
+		check_fail_reply(c->name, expected, got, strlen(got),
+				 "that is neither yes nor no: reply exactly "
+				 "\"yes\\n\" or \"no\\n\"");
 	return false;
 }
 
@@ -188,18 +227,18 @@ static bool run_case(struct peer *p, const struct quiz_case *c)
 	const char *problem = NULL;
 	char answer[32];
 
-	int sum = ask(p, &problem);
-	if (sum < 0) {
+	int sum = ask(p, c->name, &problem);
+	if (sum == -1)
 		check_fail(c->name, "%s", problem);
+	if (sum < 0)
 		return false;
-	}
 	snprintf(answer, sizeof answer, c->answer, sum + c->off_by);
 	const char *verdict = verdict_for(p, answer, c->hung_up, &problem);
 	if (!verdict) {
 		check_fail(c->name, "%s", problem);
 		return false;
 	}
-	return judge(c, verdict);
+	return judge(c, p, verdict);
 }
 
 /* After the verdict the server closes: that is how a client knows the
@@ -211,7 +250,10 @@ static void check_closes(struct peer *p)
 	else
 		check_fail("closes after the verdict", "the connection stayed "
 			   "open after the verdict: close the client's socket "
-			   "once you have replied");
+			   "once you have replied. In Python, close the "
+			   "makefile() file too (f.close(), or a with block): "
+			   "it holds the connection open even after "
+			   "conn.close()");
 }
 
 /* The workshop's int() crashed the whole server: the next client must
@@ -221,9 +263,10 @@ static void check_serves_after_banana(const struct quiz_case *c)
 	struct peer next;
 	const char *problem;
 
-	if (ask(&next, &problem) >= 0)
+	int sum = ask(&next, c->name, &problem);
+	if (sum >= 0)
 		check_pass(c->name);
-	else
+	else if (sum == -1)
 		check_fail(c->name, "after 'banana' the server stopped "
 			   "answering: int() raised ValueError and ended it; "
 			   "catch the error and say no (%s)", problem);
@@ -238,15 +281,16 @@ static void check_client_leaves(void)
 	struct peer p, next;
 	const char *problem;
 
-	if (ask(&p, &problem) < 0) {
+	int sum = ask(&p, name, &problem);
+	if (sum == -1)
 		check_fail(name, "%s", problem);
-		peer_close(&p);
-		return;
-	}
 	peer_close(&p);
-	if (ask(&next, &problem) >= 0)
+	if (sum < 0)
+		return;
+	sum = ask(&next, name, &problem);
+	if (sum >= 0)
 		check_pass(name);
-	else
+	else if (sum == -1)
 		check_fail(name, "after a client left without answering, the "
 			   "server stopped: readline() returned '' and int('') "
 			   "raised ValueError; take an empty answer as wrong, "
@@ -263,9 +307,10 @@ static bool check_question(void)
 
 	if (!check_connect(&p))
 		return false;
-	int sum = read_question(&p, &problem);
+	int sum = read_question(&p, "question", &problem);
 	if (sum < 0) {
-		check_fail("question", "%s", problem);
+		if (sum == -1)
+			check_fail("question", "%s", problem);
 		check_stop();
 		peer_close(&p);
 		return false;
@@ -286,7 +331,8 @@ void check_quiz(void)
 
 	if (!check_question())
 		return;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0] &&
+			   !check_stopped(); i++) {
 		const struct quiz_case *c = &cases[i];
 		bool passed = run_case(&p, c);
 		if (passed && c->then == NEXT_CLIENT_ASKED) {
@@ -299,7 +345,8 @@ void check_quiz(void)
 			check_closes(&p);
 		peer_close(&p);
 	}
-	check_client_leaves();
+	if (!check_stopped())
+		check_client_leaves();
 }
 
 /* ---- Stage 3 ------------------------------------------------------------- */
@@ -355,10 +402,12 @@ static void check_second_client(void)
 	struct peer first, second = { .fd = -1 };
 	const char *problem;
 
-	int first_sum = ask(&first, &problem);
+	int first_sum = ask(&first, name, &problem);
 	int second_sum = first_sum < 0 ? -1 : ask_second(&second, &problem);
-	if (first_sum < 0 || second_sum < 0)
+	if (first_sum == -1 || second_sum == -1)
 		check_fail(name, "%s", problem);
+	else if (first_sum < 0)
+		; /* busy: reported */
 	else if (peer_closes(&first, 0))
 		/* The second got its question only once the server gave up
 		 * on the first (an idle timeout): still one at a time. */
@@ -429,8 +478,11 @@ static void check_crowd(void)
 
 void check_concurrent_quiz(void)
 {
+	why_busy = "a pre-forked server serves as many clients at once as it "
+		   "has workers (-w), a capped one as its cap (-c), and all of "
+		   "them are taken";
 	check_quiz();
-	if (!asked_before)
+	if (!asked_before || check_stopped())
 		return;
 	check_second_client();
 	check_crowd();
