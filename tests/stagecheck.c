@@ -171,14 +171,20 @@ void check_busy(const char *name, const char *hint)
 	printf("BUSY %s: %s\n", name, hint);
 }
 
-void check_extra(const char *name, bool supported)
+void check_extra_because(const char *name, bool supported, const char *why)
 {
 	if (supported)
 		extras_found++;
 	else
 		extras_missing++;
-	printf("EXTRA %s: %s\n", name,
-	       supported ? "supported" : "not found (optional)");
+	printf("EXTRA %s: %s%s%s\n", name,
+	       supported ? "supported" : "not found (optional)",
+	       why ? ": " : "", why ? why : "");
+}
+
+void check_extra(const char *name, bool supported)
+{
+	check_extra_because(name, supported, NULL);
 }
 
 void check_stop(void)
@@ -258,8 +264,10 @@ static void print_summary(void)
 	int total = passed + failed;
 	char steps[32] = "";
 
-	if (stage_number == 5 && last_step < GAME_STEPS)
-		snprintf(steps, sizeof steps, ", steps 1-%d", last_step);
+	if (stage_number == 5 && last_step == 0)
+		snprintf(steps, sizeof steps, ", step 0");
+	else if (stage_number == 5 && last_step < GAME_STEPS)
+		snprintf(steps, sizeof steps, ", steps 0-%d", last_step);
 	printf("stage %d (%s%s): ", stage_number, stage->name, steps);
 	if (busy)
 		printf("not checked: your server was busy with another "

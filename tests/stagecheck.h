@@ -56,6 +56,10 @@ void check_busy(const char *name, const char *hint);
  * never fail the run. */
 void check_extra(const char *name, bool supported);
 
+/* check_extra() with what was seen instead: "...: not found (optional):
+ * why". */
+void check_extra_because(const char *name, bool supported, const char *why);
+
 /* After a failure that leaves nothing else to check (no server, no
  * question): say that the remaining checks are skipped. */
 void check_stop(void);

@@ -163,11 +163,25 @@ static void check_newcomer(struct room *r)
 		return;
 	}
 	settle(r);
-	if (say(&r->a, "welcome d %s", marker) && hears(&r->d, marker))
+	if (say(&r->a, "welcome d %s", marker) && hears(&r->d, marker)) {
 		check_pass(name);
+		return;
+	}
+	/* If d's own line reaches a, d is in the list: the loop that sends
+	 * a's line stopped before it got to d. */
+	marker = new_marker();
+	if (say(&r->d, "d speaks %s", marker) && hears(&r->a, marker))
+		check_fail(name, "the newcomer's own lines reach the others, "
+			   "but it hears nothing: the loop that sends to every "
+			   "user stops before it: a user who left is still in "
+			   "the list, and sending to a closed connection fails "
+			   "(BrokenPipeError, EPIPE); remove a user when its "
+			   "connection ends, and go on to the next user when one "
+			   "send fails");
 	else
-		check_fail(name, "a user who came later got nothing: add every "
-			   "new connection to the list of users");
+		check_fail(name, "a user who came later got nothing, nor do "
+			   "the others hear it: add every new connection to "
+			   "the list of users");
 }
 
 /* ---- The optional commands ----------------------------------------------- */
@@ -255,7 +269,14 @@ static void probe_msg(struct room *r, const char *command)
 		return;
 	}
 	say(&r->a, "%s %s secret %s", command, r->nick_b, marker);
-	check_extra(name, only_heard_by(&r->b, &r->d, marker));
+	bool to_b = peer_wait_for(&r->b, marker, EXTRA_WAIT_MS, NULL);
+	bool to_d = peer_wait_for(&r->d, marker, SETTLE_MS, NULL);
+	if (to_b && to_d)
+		check_extra_because(name, false, "not private: d, whom it was "
+				    "not for, saw it too; send it to NAME and "
+				    "the sender only");
+	else
+		check_extra(name, to_b);
 }
 
 /* /who: a learns who is there, b by name. */

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+# Stage 3, correct: a thread per client.  stagecheck 3: all checks pass.
+import random
+import socket
+import sys
+import threading
+
+
+def quiz(cs):
+    cs.settimeout(10)
+    with cs, cs.makefile('r') as fin, cs.makefile('w') as fout:
+        a, b = random.randint(0, 9), random.randint(0, 9)
+        try:
+            print(f'{a}+{b}', file=fout, flush=True)
+            try:
+                right = int(fin.readline()) == a + b
+            except ValueError:
+                right = False
+            print('yes' if right else 'no', file=fout, flush=True)
+        except OSError:
+            pass
+
+
+port = int(sys.argv[2]) if len(sys.argv) > 2 else 10001
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', port))
+s.listen(50)
+print('listening on 0.0.0.0:%d' % s.getsockname()[1], file=sys.stderr, flush=True)
+while True:
+    cs, addr = s.accept()
+    threading.Thread(target=quiz, args=(cs,), daemon=True).start()
