@@ -154,6 +154,14 @@ tests/stagecheck: tests/stagecheck.o tests/stagecheck_peer.o \
 tests/stagecheck: LDLIBS += -lm
 TEST_SUITES += tests/test_stagecheck.o
 
+# make stagecheck-long: 20 runs of `tests/stagecheck 5` against a game
+# server with 3 bots and 20 with 8, all passing (some 4 minutes; make test
+# does 3 of each).  For CI.
+.PHONY: stagecheck-long
+stagecheck-long: all $(TEST_RUNNER)
+	STAGECHECK_RUNS=20 CK_RUN_SUITE=stagecheck CK_RUN_CASE="bots playing" \
+		./$(TEST_RUNNER)
+
 # ---- tests -------------------------------------------------------------
 # One Check runner with a suite per file.  The Check flags are looked up
 # when the runner is built, after `make test` has installed Check.
