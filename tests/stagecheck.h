@@ -122,6 +122,10 @@ void peer_close(struct peer *p);
 /* Send all of `text`.  False if the connection is gone. */
 bool peer_send(struct peer *p, const char *text);
 
+/* peer_send() of a line that only keeps the connection alive: -v shows
+ * it, a FAIL's last exchange leaves it out. */
+bool peer_send_background(struct peer *p, const char *text);
+
 /* Wait up to timeout_ms for the next line; *line points at it (without
  * '\n' or "\r\n") until the next read.  A last piece without '\n' before
  * the server closes is a line too, with p->line_ended false. */

@@ -266,13 +266,17 @@ static void note_line(struct game *g, struct player *p, const char *line)
 
 /* ---- Time passing -------------------------------------------------------- */
 
-static void send_pos(struct player *p, double vx, double vy)
+static void send_pos(struct player *p, double vx, double vy,
+		     bool keep_alive)
 {
 	char line[128];
 
 	snprintf(line, sizeof line, "POS %d %.1f %.1f %.1f %.1f %.1f %.1f\n",
 		 p->id, p->x, p->y, vx, vy, p->x + 10, p->y);
-	peer_send(&p->peer, line);
+	if (keep_alive)
+		peer_send_background(&p->peer, line);
+	else
+		peer_send(&p->peer, line);
 	p->last_pos_ms = clock_ms();
 }
 
@@ -290,7 +294,7 @@ static void pass_time(struct game *g, int ms)
 				continue;
 			if (p->spawned &&
 			    clock_ms() - p->last_pos_ms >= KEEP_ALIVE_MS)
-				send_pos(p, 0, 0);
+				send_pos(p, 0, 0, true);
 			enum peer_result r;
 			while ((r = peer_read_line(&p->peer, &line, 0)) ==
 				       PEER_LINE || r == PEER_TOO_LONG)
@@ -499,7 +503,7 @@ static bool check_relays(struct game *g)
 		return false;
 	spawn(c);
 	pass_time(g, SLICE_MS);
-	send_pos(c, 0, 0);
+	send_pos(c, 0, 0, false);
 	long long deadline = clock_ms() + CHECK_WAIT_MS;
 	WAIT_UNTIL(g, has_id(&a->positions, c->id), deadline);
 	if (!has_id(&a->positions, c->id)) {
@@ -681,12 +685,12 @@ static void step_towards(struct player *p, double x, double y)
 	if (length <= step) {
 		p->x = x;
 		p->y = y;
-		send_pos(p, 0, 0);
+		send_pos(p, 0, 0, false);
 		return;
 	}
 	p->x += dx / length * step;
 	p->y += dy / length * step;
-	send_pos(p, dx / length * WALK_SPEED, dy / length * WALK_SPEED);
+	send_pos(p, dx / length * WALK_SPEED, dy / length * WALK_SPEED, false);
 }
 
 static bool item_there(const struct game *g, int item_id)

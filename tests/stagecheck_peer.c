@@ -30,11 +30,13 @@ struct entry {
 	char who[16];
 	long long ms;       /* since that peer's connect */
 	char direction;     /* '>' sent, '<' received, '*' an event */
+	bool background;    /* a keep-alive: not what a FAIL is about */
 	char text[ENTRY_TEXT_MAX];
 };
 
 static struct entry transcript[TRANSCRIPT_MAX];
 static long entries; /* how many were ever added */
+static bool sending_background;
 
 bool verbose;
 
@@ -117,6 +119,7 @@ static void note(const struct peer *p, char direction, const char *text,
 	snprintf(e->who, sizeof e->who, "%s", p->label);
 	e->ms = clock_ms() - p->opened_ms;
 	e->direction = direction;
+	e->background = sending_background && direction == '>';
 	if (direction == '*')
 		snprintf(e->text, sizeof e->text, "%.*s", (int)len, text);
 	else
@@ -164,25 +167,32 @@ static void append(char *out, size_t cap, const char *indent,
 void transcript_last(const char *indent, char *out, size_t cap)
 {
 	long first = entries > TRANSCRIPT_MAX ? entries - TRANSCRIPT_MAX : 0;
-	long sent = entries - 1;
+	long sent = entries - 1, shown = 0, skipped = 0;
 
 	out[0] = '\0';
-	while (sent > first && transcript[sent % TRANSCRIPT_MAX].direction !=
-				       '>')
+	while (sent > first && (transcript[sent % TRANSCRIPT_MAX].direction !=
+				'>' || transcript[sent % TRANSCRIPT_MAX].background))
 		sent--;
 	if (sent < first)
 		return;
 	/* The send, then as much of what followed as fits the screen. */
 	append(out, cap, indent, &transcript[sent % TRANSCRIPT_MAX]);
 	long from = sent + 1;
-	if (entries - from > EXCHANGE_SHOWN - 1) {
-		from = entries - (EXCHANGE_SHOWN - 2);
+	for (long i = entries - 1; i > sent && shown < EXCHANGE_SHOWN - 2; i--)
+		if (!transcript[i % TRANSCRIPT_MAX].background) {
+			shown++;
+			from = i;
+		}
+	for (long i = sent + 1; i < from; i++)
+		skipped += !transcript[i % TRANSCRIPT_MAX].background;
+	if (skipped > 0) {
 		size_t used = strlen(out);
 		snprintf(out + used, cap - used, "%s(%ld more lines)\n",
-			 indent, from - sent - 1);
+			 indent, skipped);
 	}
 	for (long i = from; i < entries; i++)
-		append(out, cap, indent, &transcript[i % TRANSCRIPT_MAX]);
+		if (!transcript[i % TRANSCRIPT_MAX].background)
+			append(out, cap, indent, &transcript[i % TRANSCRIPT_MAX]);
 }
 
 /* ---- Connecting ---------------------------------------------------------- */
@@ -266,6 +276,14 @@ bool server_has_exited(void)
 }
 
 /* ---- Sending and receiving ----------------------------------------------- */
+
+bool peer_send_background(struct peer *p, const char *text)
+{
+	sending_background = true;
+	bool sent = peer_send(p, text);
+	sending_background = false;
+	return sent;
+}
 
 bool peer_send(struct peer *p, const char *text)
 {

@@ -9,12 +9,11 @@
 #   quiz-int-crash     the workshop's own quiz: int() of a non-number
 #                      raises ValueError and ends the server
 #   quiz-no-newline    sends the question without its '\n'
-#   chat-no-broadcast  sends each line back to its sender only
-#   workshop-chat      not broken: the workshop's minimal chat, which relays
-#                      every line to everyone and knows no commands
 #   silent             accepts and never says a word
 #   closes-at-once     accepts and closes at once
 #   garbage            sends binary junk, NULs and a long line, then closes
+#
+# The learners' servers, right and wrong, are in tests/corpus/.
 #
 # Like every server of the contract, it prints "listening on HOST:PORT" to
 # stderr and exits 0 on SIGTERM.
@@ -22,9 +21,7 @@ import argparse
 import random
 import signal
 import socket
-import socketserver
 import sys
-import threading
 import time
 
 
@@ -85,48 +82,12 @@ def serve_one_at_a_time(listener, handle):
         conn.close()
 
 
-# The chat servers: a thread per user and a shared list of their files.
-users = []
-users_lock = threading.Lock()
-
-
-class ChatHandler(socketserver.StreamRequestHandler):
-    broadcast = True
-
-    def handle(self):
-        f = self.request.makefile('rw', encoding='utf-8', errors='replace')
-        with users_lock:
-            users.append(f)
-        try:
-            for line in f:
-                with users_lock:
-                    for user in (users if self.broadcast else [f]):
-                        try:
-                            print(line, end='', file=user, flush=True)
-                        except OSError:
-                            pass
-        finally:
-            with users_lock:
-                users.remove(f)
-
-
-class NoBroadcastHandler(ChatHandler):
-    broadcast = False
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('-p', type=int, default=10001)
     parser.add_argument('mode')
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda signo, frame: sys.exit(0))
-    if args.mode in ('workshop-chat', 'chat-no-broadcast'):
-        handler = ChatHandler if args.mode == 'workshop-chat' else NoBroadcastHandler
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        socketserver.ThreadingTCPServer.daemon_threads = True
-        server = socketserver.ThreadingTCPServer(('0.0.0.0', args.p), handler)
-        print(f'listening on 0.0.0.0:{server.server_address[1]}', file=sys.stderr, flush=True)
-        server.serve_forever()
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(('0.0.0.0', args.p))
