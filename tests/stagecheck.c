@@ -168,6 +168,10 @@ void check_fail_reply(const char *name, const char *expected,
 void check_busy(const char *name, const char *hint)
 {
 	busy = stopped = true;
+	/* Not passed, so the room shows it as not passed, with why. */
+	record(name, false);
+	if (!first_hint[0])
+		snprintf(first_hint, sizeof first_hint, "%s", hint);
 	printf("BUSY %s: %s\n", name, hint);
 }
 
@@ -388,9 +392,6 @@ static void report_elsewhere(void)
 	static char body[BODY_MAX];
 	char reply[128];
 
-	/* A busy server says nothing about the learner's code. */
-	if (busy)
-		return;
 	build_body(body);
 	save_last_check(body);
 	if (!room)
