@@ -292,7 +292,7 @@ static void pass_time(struct game *g, int ms)
 			struct player *p = &g->players[i];
 			if (p->peer.fd < 0)
 				continue;
-			if (p->spawned &&
+			if (p->spawned && !p->peer.closed &&
 			    clock_ms() - p->last_pos_ms >= KEEP_ALIVE_MS)
 				send_pos(p, 0, 0, true);
 			enum peer_result r;

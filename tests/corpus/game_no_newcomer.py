@@ -29,7 +29,8 @@ def serve(cs):
         for line in fin:
             kind = line.split(' ', 1)[0]
             if kind in ('SPAWN', 'POS'):
-                players[fout][kind] = line
+                with lock:
+                    players[fout][kind] = line
             send_others(fout, line)
     finally:
         with lock:

@@ -30,11 +30,12 @@ def serve(cs):
             kind = line.split(' ', 1)[0]
             if kind == 'SPAWN' and not players[fout]:
                 with lock:
-                    for known in players.values():
-                        for old in known.values():
-                            print(old, end='', file=fout, flush=True)
+                    known = [old for lines in players.values() for old in lines.values()]
+                for old in known:
+                    print(old, end='', file=fout, flush=True)
             if kind in ('SPAWN', 'POS'):
-                players[fout][kind] = line
+                with lock:
+                    players[fout][kind] = line
             send_others(fout, line)
     finally:
         with lock:
