@@ -279,6 +279,9 @@ screenshots: all
 #                   fails when a slide's content leaves its frame or a
 #                   Korean character is drawn as a box.
 test-slides: slides
+	@[ -n "$${CHROME_PATH:-}" ] || command -v chromium >/dev/null 2>&1 || { \
+		echo "make test-slides needs chromium and a Korean font:" \
+		"apt-get install -y chromium fonts-noto-cjk"; exit 1; }
 	node slides/test-render.mjs
 
 $(MARP):
