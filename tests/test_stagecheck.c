@@ -622,6 +622,8 @@ static const struct learner learners[] = {
 	  "a user who left is still in the list", "4" },
 	{ "chat_msg_to_all.py", "4", NULL, 0, "EXTRA /msg NAME TEXT: ",
 	  "not found (optional): not private", NULL },
+	{ "game_ok.py", "5", NULL, 0, "stage 5 (game): ",
+	  "all 9 checks passed", NULL },
 	{ "game_relay.py", "5", "2", 0, "stage 5 (game, steps 0-2): ",
 	  "all 5 checks passed", NULL },
 	{ "game_relay.py", "5", NULL, 1,
