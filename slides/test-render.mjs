@@ -1,7 +1,10 @@
 // test-render.mjs - every deck of slides/html/ in a real headless browser
 // (Debian's Chromium, driven by playwright-core): exit 1 when a slide's
-// content leaves its frame, when the footer or the page number overlaps
-// it, or when a Korean character is drawn as a box.
+// content leaves its frame (into the footer's and the page number's strip,
+// or past an edge), when a code block or table is cut, when a Korean
+// character is drawn as a box or by a font the style sheet does not name,
+// when a picture does not load, when a quote in a shell block colours the
+// rest of it as a string, or when a deck fetches anything from the network.
 //
 //   node slides/test-render.mjs [--screenshots DIR] [DECK.html...]
 //
