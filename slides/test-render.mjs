@@ -4,7 +4,8 @@
 // or past an edge), when a code block or table is cut, when a Korean
 // character is drawn as a box or by a font the style sheet does not name,
 // when a picture does not load, when a quote in a shell block colours the
-// rest of it as a string, or when a deck fetches anything from the network.
+// rest of it as a string, when a deck's title slide has no Korean, or when
+// a deck fetches anything from the network.
 //
 //   node slides/test-render.mjs [--screenshots DIR] [DECK.html...]
 //
@@ -205,6 +206,11 @@ async function checkDeck(context, file, covers, screenshots) {
 	await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
 	await page.evaluate(() => document.fonts.ready);
 	const problems = [];
+	// Every deck's title slide says it in Korean too, as the workshop did.
+	if (!await page.evaluate(re => [...document.querySelectorAll(
+		'section[data-marpit-pagination="1"] :is(h1, h2)')].some(h => new RegExp(re).test(h.textContent)),
+		HANGUL.source))
+		problems.push('slide 1: the title has no Korean');
 	await page.evaluate(markHangul, HANGUL.source);
 	const cdp = await page.context().newCDPSession(page);
 	await cdp.send('DOM.enable');
