@@ -25,7 +25,7 @@
  * parsers below set it; C has no portable way to ask for it later). */
 static const char *program_name = "socket-workshop";
 
-static void remember_program_name(const char *argv0)
+void set_program_name(const char *argv0)
 {
 	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
 
@@ -111,7 +111,7 @@ void parse_server_args_more(int argc, char **argv, const char *flags,
 	struct server_flag f;
 	int opt;
 
-	remember_program_name(argv[0]);
+	set_program_name(argv[0]);
 	snprintf(optstring, sizeof optstring, ":h%s", flags);
 	while ((opt = getopt(argc, argv, optstring)) != -1) {
 		if (opt == 'h') {
@@ -153,7 +153,7 @@ void parse_client_args(int argc, char **argv, const char *more,
 	const struct client_config defaults = *cfg;
 	int opt;
 
-	remember_program_name(argv[0]);
+	set_program_name(argv[0]);
 	while ((opt = getopt(argc, argv, "+h")) != -1) {
 		client_usage(opt == 'h' ? stdout : stderr, more, &defaults);
 		exit(opt == 'h' ? 0 : 2);

@@ -56,6 +56,10 @@ void parse_server_args_more(int argc, char **argv, const char *flags,
 			    struct server_config *cfg,
 			    const struct server_flag *more, size_t count);
 
+/* Name the program in its log lines after argv0, without its folder.  The
+ * parsers here do it; a program with a parser of its own calls this. */
+void set_program_name(const char *argv0);
+
 /* What a client takes from its command line: "[HOST] [PORT] [MORE...]". */
 struct client_config {
 	const char *host; /* default "localhost" */
