@@ -9,7 +9,6 @@
  * place in the queue.  Exit 0 when queued, 1 when not, 2 for a bad
  * command line.
  */
-#define _GNU_SOURCE
 #include "room_client.h"
 
 #include <signal.h>

@@ -1,7 +1,6 @@
 /*
  * json.c - the room as JSON.  See json.h.
  */
-#define _GNU_SOURCE
 #include "json.h"
 
 #include <stdio.h>

@@ -6,10 +6,19 @@
  */
 #include "page.h"
 
-__asm__(".section .rodata\n"
-	".global room_page\n"
-	".type room_page, @object\n"
-	"room_page:\n"
+/* Where read-only data goes, and how C names look to the assembler, differ
+ * between Linux (ELF) and macOS (Mach-O, where C's names begin with '_'). */
+#if defined(__APPLE__)
+#define READ_ONLY ".const\n"
+#define PAGE_SYMBOL "_room_page"
+#else
+#define READ_ONLY ".section .rodata\n"
+#define PAGE_SYMBOL "room_page"
+#endif
+
+__asm__(READ_ONLY
+	".globl " PAGE_SYMBOL "\n"
+	PAGE_SYMBOL ":\n"
 	".incbin \"tests/room/page.html\"\n"
 	".byte 0\n"
-	".previous\n");
+	".text\n");

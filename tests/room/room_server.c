@@ -11,7 +11,7 @@
  * per connection, one mutex-guarded state (state.c), bounded buffers;
  * HTTP is in http.c, the page in page.html, the file in store.c.
  */
-#define _GNU_SOURCE
+#include "compat.h"
 #include "net.h"
 #include "http.h"
 #include "json.h"
@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -109,8 +108,8 @@ static void new_key(void)
 {
 	unsigned char bytes[KEY_LEN / 2];
 
-	if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
-		err(1, "getrandom");
+	if (random_bytes(bytes, sizeof bytes) < 0)
+		err(1, "random bytes for the key");
 	for (size_t i = 0; i < sizeof bytes; i++)
 		snprintf(key + 2 * i, 3, "%02x", bytes[i]);
 }
@@ -138,7 +137,7 @@ static void load_or_make_key(void)
 	}
 	umask(077); /* the key file, and the state, are the instructor's only */
 	if (!(f = fopen(path, "w")) || fprintf(f, "%s\n", key) < 0 || fclose(f) != 0)
-		warn("%s: the key is not kept", path);
+		log_errno("%s: the key is not kept", path);
 }
 
 /* ---- Answers ---------------------------------------------------------------- */
@@ -182,7 +181,7 @@ static void take_report(int fd, struct http_request *req, bool is_ask)
 	/* Saved before the learner hears "ok": what was acknowledged is on
 	 * disk. */
 	if (status == 200 && options.file && room_save(&room, options.file) < 0)
-		warnx("the state is not saved");
+		log_line("the state is not saved");
 	http_send_line_with(fd, status, reply, version);
 	free(rep);
 }
@@ -196,7 +195,7 @@ static void queue_button(int fd, struct http_request *req, bool done)
 	int status = done ? room_done(&room, id) : room_claim(&room, id);
 
 	if (status == 200 && options.file && room_save(&room, options.file) < 0)
-		warnx("the state is not saved");
+		log_line("the state is not saved");
 	http_send_line(fd, status, status == 200 ? "ok" : "no such question");
 }
 
@@ -291,7 +290,7 @@ static void *connection_thread(void *arg)
 	else if (status > 0)
 		http_send_line(c->fd, status, req ? error : "out of memory");
 	http_close(c->fd);
-	warnx("disconnect from %s", c->peer);
+	log_line("disconnect from %s", c->peer);
 	free(req);
 	free(c);
 	count(&connection_count, -1, INT_MAX);
@@ -300,7 +299,7 @@ static void *connection_thread(void *arg)
 
 static void turn_away(int fd, const char *peer)
 {
-	warnx("refusing %s: too many connections", peer);
+	log_line("refusing %s: too many connections", peer);
 	http_send_line(fd, 503, "the room server is busy: try again");
 	http_close(fd);
 }
@@ -314,7 +313,7 @@ static void serve_in_thread(int fd, const char *peer, pthread_attr_t *attr)
 
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_limit,
 		       sizeof send_limit) < 0)
-		warn("setsockopt");
+		log_errno("setsockopt");
 	if (c && count(&connection_count, +1, CONNECTIONS_MAX)) {
 		c->fd = fd;
 		snprintf(c->peer, sizeof c->peer, "%s", peer);
@@ -417,11 +416,11 @@ static void announce(int listen_fd)
 	int port = actual_port(listen_fd);
 
 	room_address(host, sizeof host);
-	warnx("learners: tests/stagecheck N --room %s:%d (and tests/ask "
+	log_line("learners: tests/stagecheck N --room %s:%d (and tests/ask "
 	      "--room %s:%d TEXT, make doctor ROOM=%s:%d)",
 	      host, port, host, port, host, port);
-	warnx("instructor: http://%s:%d/?key=%s", host, port, key);
-	warnx("projector: http://%s:%d/room", host, port);
+	log_line("instructor: http://%s:%d/?key=%s", host, port, key);
+	log_line("projector: http://%s:%d/room", host, port);
 }
 
 int main(int argc, char **argv)
@@ -430,6 +429,7 @@ int main(int argc, char **argv)
 	pthread_attr_t attr;
 	int listen_fd, client_fd;
 
+	set_program_name(argv[0]);
 	parse_args(argc, argv);
 	stop_on_signals();
 	if (room_init(&room, options.max_learners) < 0)
@@ -449,7 +449,7 @@ int main(int argc, char **argv)
 	announce(listen_fd);
 
 	while ((client_fd = accept_client(listen_fd, peer)) >= 0) {
-		warnx("connect from %s", peer);
+		log_line("connect from %s", peer);
 		serve_in_thread(client_fd, peer, &attr);
 	}
 	close(listen_fd);

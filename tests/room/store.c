@@ -3,8 +3,8 @@
  */
 #define _GNU_SOURCE
 #include "store.h"
+#include "net.h"
 
-#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +90,7 @@ static int write_file(const char *path, const char *text, size_t len)
 	snprintf(temp, sizeof temp, "%s.tmp", path);
 	FILE *f = fopen(temp, "w");
 	if (!f) {
-		warn("%s", temp);
+		log_errno("%s", temp);
 		return -1;
 	}
 	bool ok = fwrite(text, 1, len, f) == len;
@@ -98,7 +98,7 @@ static int write_file(const char *path, const char *text, size_t len)
 	/* rename() replaces the old file in one step: a reader (or the next
 	 * start) sees the old state or the new, never half of one. */
 	if (!ok || rename(temp, path) < 0) {
-		warn("%s", path);
+		log_errno("%s", path);
 		unlink(temp);
 		return -1;
 	}
@@ -167,7 +167,7 @@ int room_load(struct room *r, const char *path)
 		free(rep);
 		if (why == ENOENT)
 			return 0;
-		warnx("%s: %s", path, strerror(why));
+		log_line("%s: %s", path, strerror(why));
 		return -1;
 	}
 	pthread_mutex_lock(&r->lock);
@@ -179,12 +179,12 @@ int room_load(struct room *r, const char *path)
 			room_restore_locked(r, rep);
 			records++;
 		} else if (strspn(p, "\n") < record_len) {
-			warnx("%s: a record skipped: %s", path, error);
+			log_line("%s: a record skipped: %s", path, error);
 		}
 		p += record_len + (stop != NULL);
 	}
 	pthread_mutex_unlock(&r->lock);
-	warnx("%s: %d records of %d learners and %d questions read", path,
+	log_line("%s: %d records of %d learners and %d questions read", path,
 	      records, r->learner_count, r->question_count);
 	free(text);
 	free(rep);
