@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # Stage 5, correct: all four steps as a learner writes them in Python, a
 # thread per client and a simulation thread that moves the bullets, sends
-# HIT and KILL, and places and hands out items.  No spawn protection, no
-# checks of speed or weapons (the workshop asks for none).
+# HIT and KILL, and places and hands out items.  A new player takes no
+# damage for 2 s after its SPAWN or until it fires, as our contract says;
+# no checks of speed or weapons (the workshop asks for none).
 # stagecheck 5: all checks pass.
 import random
 import socket
@@ -11,7 +12,8 @@ import threading
 import time
 
 TICK = 1 / 60
-players = {}  # id -> {'f': file, 'x', 'y', 'hp', 'alive'}
+PROTECTION = 2.0
+players = {}  # id -> {'f': file, 'x', 'y', 'hp', 'alive', 'safe_until'}
 files = []    # every client's file, spawned or not
 bullets = []  # [atk, bullet_id, x, y, vx, vy, r, dmg]
 items = {}    # item_id -> (x, y, kind)
@@ -46,7 +48,8 @@ def serve(cs):
                             for iid, (x, y, kind) in items.items():
                                 print(f'PUTITEM {iid} {x} {y} {kind}', file=fout, flush=True)
                         players[my_id] = {'f': fout, 'x': float(w[2]), 'y': float(w[3]),
-                                          'hp': 100.0, 'alive': True}
+                                          'hp': 100.0, 'alive': True,
+                                          'safe_until': time.time() + PROTECTION}
                         send_all(f'SPAWN {my_id} {w[2]} {w[3]} 100')
                 elif w[0] == 'POS' and len(w) == 8 and int(w[1]) == my_id:
                     with lock:
@@ -54,6 +57,7 @@ def serve(cs):
                         send_all(line.rstrip())
                 elif w[0] == 'FIRE' and len(w) == 9 and int(w[1]) == my_id:
                     with lock:
+                        players[my_id]['safe_until'] = 0
                         bullets.append([my_id, int(w[2])] + [float(n) for n in w[3:9]])
                         send_all(line.rstrip())
             except (ValueError, KeyError):
@@ -69,6 +73,8 @@ def serve(cs):
 
 def hit_players(b):
     for pid, p in players.items():
+        if time.time() < p['safe_until']:
+            continue
         if pid != b[0] and p['alive'] and (p['x'] - b[2]) ** 2 + (p['y'] - b[3]) ** 2 < (15 + b[6]) ** 2:
             p['hp'] -= b[7]
             send_all(f"HIT {b[0]} {pid} {b[1]} {p['hp']}")
