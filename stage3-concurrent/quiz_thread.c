@@ -23,6 +23,12 @@ struct client {
 	char peer[PEER_NAME_LEN];
 };
 
+/* Every client's thread is created detached: nobody waits for it to end,
+ * it frees itself.  (pthread_detach() after pthread_create() would leave
+ * a moment in which the thread is neither joined nor detached.)  Set once
+ * by main() before any thread starts. */
+static pthread_attr_t detached;
+
 /* The only state the threads share: how many clients are being served. */
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static int client_count;
@@ -70,17 +76,14 @@ static void serve_in_thread(int fd, const char *peer,
 		c->fd = fd;
 		c->seconds = cfg->idle_timeout;
 		snprintf(c->peer, sizeof c->peer, "%s", peer);
-		rc = pthread_create(&thread, NULL, client_thread, c);
+		rc = pthread_create(&thread, &detached, client_thread, c);
 		if (rc != 0)
 			count_clients(-1, INT_MAX);
 	}
 	if (rc != 0) {
 		refuse(fd, peer);
 		free(c);
-		return;
 	}
-	/* Nobody waits for it to end: detached, it frees itself. */
-	pthread_detach(thread);
 	/* end of exercise */
 }
 
@@ -92,6 +95,9 @@ int main(int argc, char **argv)
 	int listen_fd, client_fd;
 
 	parse_server_args(argc, argv, "p:t:c:", &cfg);
+	if (pthread_attr_init(&detached) != 0 ||
+	    pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED) != 0)
+		errx(1, "pthread_attr");
 	stop_on_signals();
 	listen_fd = listen_on(cfg.port);
 	if (listen_fd < 0)

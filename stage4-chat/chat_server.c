@@ -33,6 +33,12 @@
 /* Set once by main() before any thread starts, only read afterwards. */
 static int lines_per_s = CHAT_FLOOD_RATE;
 
+/* Every client's thread is created detached: nobody waits for it to end,
+ * it frees itself.  (pthread_detach() after pthread_create() would leave
+ * a moment in which the thread is neither joined nor detached.)  Set once
+ * by main() before any thread starts. */
+static pthread_attr_t detached;
+
 /* ---- One user ------------------------------------------------------------ */
 
 /* End c's chat for a reason of its own (not another thread's). */
@@ -104,15 +110,14 @@ static void *writer_thread(void *arg)
 static void serve_chat(struct client *c)
 {
 	pthread_t writer;
-	int rc = pthread_create(&writer, NULL, writer_thread, c);
+	/* Detached too: the outbox tells when the writer is done with c. */
+	int rc = pthread_create(&writer, &detached, writer_thread, c);
 
 	if (rc != 0) {
 		log_line("%s: no writer thread: %s", c->peer, strerror(rc));
 		close(c->fd);
 		return;
 	}
-	/* Detached too: the outbox tells when the writer is done with c. */
-	pthread_detach(writer);
 	users_join(c);
 	read_lines(c);
 	users_leave(c);
@@ -183,17 +188,14 @@ static void serve_in_thread(int fd, const char *peer,
 	int rc = EAGAIN;
 
 	if (c && users_count_up(cfg->max_clients)) {
-		rc = pthread_create(&thread, NULL, client_thread, c);
+		rc = pthread_create(&thread, &detached, client_thread, c);
 		if (rc != 0)
 			users_count_down();
 	}
 	if (rc != 0) {
 		refuse(fd, peer);
 		free_client(c);
-		return;
 	}
-	/* Nobody waits for it to end: detached, it frees itself. */
-	pthread_detach(thread);
 }
 
 int main(int argc, char **argv)
@@ -208,6 +210,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	parse_server_args_more(argc, argv, "p:t:c:f:", &cfg, &flood, 1);
+	if (pthread_attr_init(&detached) != 0 ||
+	    pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED) != 0)
+		errx(1, "pthread_attr");
 	stop_on_signals();
 	listen_fd = listen_on(cfg.port);
 	if (listen_fd < 0)
