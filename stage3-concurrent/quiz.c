@@ -7,7 +7,6 @@
  * splitting or merging what the client sent.
  */
 #include "quiz.h"
-#include "compat.h"
 #include "net.h"
 
 #include <ctype.h>
@@ -127,10 +126,14 @@ void serve_quiz(int fd, int seconds)
 	FILE *in = fdopen(fd, "r");
 	FILE *out = write_fd < 0 ? NULL : fdopen(write_fd, "w");
 
-	if (in && out)
+	if (in && out) {
 		ask_one_question(in, out, seconds);
-	else
+	} else {
+		/* Out of descriptors (or memory) for the streams: say so on
+		 * the bare socket, as accept_client() does at its limit. */
 		log_errno("fdopen");
+		send_text(fd, SERVER_FULL_LINE);
+	}
 	if (out)
 		fclose(out);
 	else if (write_fd >= 0)
