@@ -4,18 +4,31 @@
 #   make test            install what the tests need, then run them all
 #   make run [STAGE=N]   start the game server (or stage N's server)
 #   make diff FROM=2 TO=3    what a stage adds to the one before
+#   make doctor          is this machine ready for the workshop?
 #   make asan / tsan     the whole test suite under the sanitizers
+#   make portable        strict POSIX, musl and compat.c's fallbacks (CI)
+#   make test-slides / test-room   the pages in a headless browser (CI)
+#   make install / uninstall [PREFIX=/usr/local] [DESTDIR=...]
 #   make clean
 #
-# CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS and PREFIX are respected.
+# CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PKG_CONFIG, PREFIX and DESTDIR are
+# respected: a user's flags are added to the project's, which live in
+# INCLUDES and LIBS (write `foo.o: INCLUDES += -Idir`, never CPPFLAGS +=,
+# so that `make CPPFLAGS=-DX` still finds the headers).
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
-WARN     = -std=gnu11 -Wall -Wextra -Werror
+bindir  ?= $(PREFIX)/bin
+PKG_CONFIG ?= pkg-config
+# -Werror is for make test and CI (they set WERROR=-Werror): a newer
+# compiler's new warning must not stop a learner's plain `make`.
+WERROR  ?=
+STD     ?= -std=gnu11
+WARN     = $(STD) -Wall -Wextra $(WERROR)
 ALL_CFLAGS = $(WARN) -pthread $(CFLAGS)
-CPPFLAGS += -Icommon
-LDLIBS  += -pthread
+INCLUDES = -Icommon
+LIBS     = -pthread
 
 .DEFAULT_GOAL := all
 
@@ -45,7 +58,7 @@ stage4-chat/chat_server: stage4-chat/chat_server.o \
 stage4-chat/chat_client: stage4-chat/chat_client.o $(COMMON)
 TEST_SUITES += tests/test_stage4.o
 TEST_UNITS  += stage4-chat/chat.o stage4-chat/outbox.o
-tests/test_stage4.o: CPPFLAGS += -Istage4-chat
+tests/test_stage4.o: INCLUDES += -Istage4-chat
 
 # ---- stage 5: game ---------------------------------------------------------
 # The lesson (what learners build): the server, its world, the protocol, in
@@ -56,10 +69,10 @@ STAGE5 = stage5-game/game_server
 stage5-game/game_server: stage5-game/game_server.o stage5-game/game_world.o \
 			 stage5-game/game.o $(COMMON)
 # game.c uses the maths library (fmin, hypot...).
-stage5-game/game_server tests/run_tests: LDLIBS += -lm
+stage5-game/game_server tests/run_tests: LIBS += -lm
 TEST_SUITES += tests/test_stage5.o
 TEST_UNITS  += stage5-game/game.o stage5-game/game_world.o
-tests/test_stage5.o: CPPFLAGS += -Istage5-game
+tests/test_stage5.o: INCLUDES += -Istage5-game
 
 # ---- handed out with stage 5: the bots ----------------------------------------
 # play.c: how a computer aims, fires and spawns, for the bots and the
@@ -67,8 +80,8 @@ tests/test_stage5.o: CPPFLAGS += -Istage5-game
 STAGE5 += stage5-game/game_bot
 stage5-game/game_bot: stage5-game/bots/game_bot.o stage5-game/bots/play.o \
 		      stage5-game/game.o $(COMMON)
-stage5-game/game_bot: LDLIBS += -lm
-stage5-game/bots/%.o stage5-game/client/%.o: CPPFLAGS += -Istage5-game \
+stage5-game/game_bot: LIBS += -lm
+stage5-game/bots/%.o stage5-game/client/%.o: INCLUDES += -Istage5-game \
 	-Istage5-game/bots
 
 # ---- handed out with stage 5: the graphical client ---------------------------
@@ -77,19 +90,19 @@ stage5-game/bots/%.o stage5-game/client/%.o: CPPFLAGS += -Istage5-game \
 CLIENT_UNITS = stage5-game/client/client_state.o \
 	       stage5-game/client/client_net.o stage5-game/bots/play.o \
 	       stage5-game/game.o
-ifeq ($(shell pkg-config --exists sdl2 SDL2_ttf 2>/dev/null && echo yes),yes)
+ifeq ($(shell $(PKG_CONFIG) --exists sdl2 SDL2_ttf 2>/dev/null && echo yes),yes)
 STAGE5 += stage5-game/game_client
 stage5-game/game_client: stage5-game/client/game_client.o \
 			 stage5-game/client/client_draw.o $(CLIENT_UNITS) $(COMMON)
-stage5-game/game_client: LDLIBS += $(shell pkg-config --libs sdl2 SDL2_ttf) -lm
+stage5-game/game_client: LIBS += $(shell $(PKG_CONFIG) --libs sdl2 SDL2_ttf) -lm
 stage5-game/client/game_client.o stage5-game/client/client_draw.o: \
-	CPPFLAGS += $(shell pkg-config --cflags sdl2 SDL2_ttf)
+	INCLUDES += $(shell $(PKG_CONFIG) --cflags sdl2 SDL2_ttf)
 else
-$(info game_client skipped: install libsdl2-dev libsdl2-ttf-dev (make test does))
+$(info game_client skipped: $(PKG_CONFIG) finds no sdl2 SDL2_ttf: install libsdl2-dev libsdl2-ttf-dev (sh tests/install-deps.sh installs them, or says how))
 endif
 TEST_SUITES += tests/test_client.o
 TEST_UNITS  += $(CLIENT_UNITS)
-tests/test_client.o: CPPFLAGS += -Istage5-game -Istage5-game/client \
+tests/test_client.o: INCLUDES += -Istage5-game -Istage5-game/client \
 	-Istage5-game/bots
 
 
@@ -112,11 +125,11 @@ PROGRAMS += tests/room_server tests/ask
 tests/room_server: tests/room/room_server.o tests/room/http.o \
 		   tests/room/page.o $(ROOM_UNITS) $(COMMON)
 tests/room/page.o: tests/room/page.html
-tests/room/%.o: CPPFLAGS += -Itests/room
+tests/room/%.o: INCLUDES += -Itests/room
 tests/ask: tests/ask.o $(ROOM_CLIENT) $(COMMON)
 TEST_SUITES += tests/test_room.o
 TEST_UNITS  += $(ROOM_UNITS)
-tests/test_room.o: CPPFLAGS += -Itests/room
+tests/test_room.o: INCLUDES += -Itests/room
 ROOM_FLAGS ?= -f room.state
 
 room: tests/room_server
@@ -151,7 +164,7 @@ tests/stagecheck: tests/stagecheck.o tests/stagecheck_peer.o \
 		  tests/stagecheck_echo.o tests/stagecheck_quiz.o \
 		  tests/stagecheck_chat.o tests/stagecheck_game.o \
 		  $(ROOM_CLIENT) $(COMMON)
-tests/stagecheck: LDLIBS += -lm
+tests/stagecheck: LIBS += -lm
 TEST_SUITES += tests/test_stagecheck.o
 
 # make stagecheck-long: 20 runs of `tests/stagecheck 5` against a game
@@ -167,31 +180,31 @@ stagecheck-long: all $(TEST_RUNNER)
 # when the runner is built, after `make test` has installed Check.
 TEST_SUITES += tests/test_common.o tests/test_stage1.o tests/test_stage2.o \
 	       tests/test_stage3.o tests/test_faults.o tests/test_bench.o
-TEST_SUITES += tests/test_slides.o tests/test_exercises.o
+TEST_SUITES += tests/test_slides.o tests/test_exercises.o tests/test_setup.o
 TEST_UNITS  += stage2-quiz/quiz.o
 TEST_RUNNER = tests/run_tests
 
-.PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install bench fuzz soak valgrind \
+.PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install uninstall portable bench fuzz soak valgrind \
 	slides test-slides screenshots exercises doctor clean-slides room test-room
 
 all: $(PROGRAMS)
 
 $(PROGRAMS):
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDLIBS)
 
 %.o: %.c
-	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(INCLUDES) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
-tests/%.o: CPPFLAGS += -Itests $(shell pkg-config --cflags check 2>/dev/null)
-tests/test_stage2.o: CPPFLAGS += -Istage2-quiz
+tests/%.o: INCLUDES += -Itests $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+tests/test_stage2.o: INCLUDES += -Istage2-quiz
 
 $(TEST_RUNNER): tests/run_tests.o tests/harness.o tests/spawn.o $(TEST_SUITES) $(TEST_UNITS) $(COMMON)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs check) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $$($(PKG_CONFIG) --libs check) $(LIBS) $(LDLIBS)
 
 # `make test` = make sure Check is there, then build and run in a new make,
 # which sees the freshly installed Check.
 test: check-deps
-	@$(MAKE) --no-print-directory run-tests
+	@$(MAKE) --no-print-directory run-tests WERROR=-Werror
 
 check-deps:
 	@sh tests/install-deps.sh
@@ -208,13 +221,46 @@ SAN_tsan = -O1 -g -fsanitize=thread
 asan tsan: check-deps
 	@$(MAKE) --no-print-directory sanitize SAN=$@
 
-sanitize:
-	rm -rf build/$(SAN)
-	mkdir -p build/$(SAN)
-	cp -r Makefile common stage*-* tests build/$(SAN)/
-	$(MAKE) -C build/$(SAN) --no-print-directory clean
+sanitize: build-copy-$(SAN)
 	CK_TIMEOUT_MULTIPLIER=4 $(MAKE) -C build/$(SAN) --no-print-directory \
-		run-tests CC="$(CC)" CFLAGS="$(SAN_$(SAN))" LDFLAGS="$(SAN_$(SAN))"
+		run-tests CC="$(CC)" CFLAGS="$(SAN_$(SAN))" \
+		LDFLAGS="$(SAN_$(SAN))" WERROR=-Werror
+
+# build/NAME: a clean copy of the C sources, to build in another way.
+build-copy-%:
+	rm -rf build/$*
+	mkdir -p build/$*
+	cp -r Makefile common stage*-* tests build/$*/
+	$(MAKE) -C build/$* --no-print-directory clean
+
+# ---- portability ---------------------------------------------------------
+# make portable: what CI can prove here of macOS and the BSDs (see
+# common/compat.h), each build warning-free with -Werror:
+#  - every C file as strict C11 and POSIX.1-2008, no _GNU_SOURCE (only
+#    common/compat.c asks for more);
+#  - every program that needs neither SDL2 nor Check with musl libc;
+#  - compat.c's portable fallbacks (-DCOMPAT_FALLBACK), with the tests of
+#    the stages that use them (fork, prefork, the game's clock).
+STRICT = -std=c11 -D_POSIX_C_SOURCE=200809L
+MUSL_PROGRAMS = $(filter-out stage5-game/game_client,$(PROGRAMS)) $(BENCH) \
+		$(PRACTICE)
+
+portable: build-copy-posix build-copy-musl build-copy-fallback
+	@sh tests/install-deps.sh test portable
+	@! grep -rln _GNU_SOURCE --include='*.[ch]' --exclude-dir=node_modules \
+		common stage*-* tests \
+		slides | grep -v '^common/compat\.c$$' || \
+		{ echo "portable: _GNU_SOURCE outside common/compat.c"; exit 1; }
+	for b in posix musl; do mkdir -p build/$$b/slides && \
+		cp -r slides/practice build/$$b/slides/ || exit 1; done
+	$(MAKE) -C build/posix --no-print-directory STD="$(STRICT)" \
+		WERROR=-Werror all $(BENCH) $(TEST_RUNNER) $(PRACTICE)
+	$(MAKE) -C build/musl --no-print-directory CC=musl-gcc PKG_CONFIG=false \
+		STD="$(STRICT)" WERROR=-Werror $(MUSL_PROGRAMS)
+	$(MAKE) -C build/fallback --no-print-directory WERROR=-Werror \
+		CPPFLAGS=-DCOMPAT_FALLBACK all $(TEST_RUNNER)
+	cd build/fallback && CK_RUN_SUITE=stage3 ./$(TEST_RUNNER)
+	cd build/fallback && CK_RUN_SUITE=stage5 ./$(TEST_RUNNER)
 
 # ---- the benchmark -----------------------------------------------------
 # make bench: every server design under the same load, tables in
@@ -223,7 +269,7 @@ sanitize:
 BENCH = tests/bench
 $(BENCH): tests/bench.o tests/bench_quiz.o tests/bench_chat.o \
 	  tests/bench_game.o tests/bench_room.o tests/spawn.o $(COMMON)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDLIBS)
 run-tests: $(BENCH)
 
 bench: all $(BENCH)
@@ -278,11 +324,16 @@ screenshots: all
 # make test-slides  every deck in headless Chromium (slides/test-render.mjs):
 #                   fails when a slide's content leaves its frame or a
 #                   Korean character is drawn as a box.
-test-slides: slides
-	@[ -n "$${CHROME_PATH:-}" ] || command -v chromium >/dev/null 2>&1 || { \
-		echo "make test-slides needs chromium and a Korean font:" \
-		"apt-get install -y chromium fonts-noto-cjk"; exit 1; }
-	node slides/test-render.mjs
+# Each of SLIDE_TESTS runs after make slides (.mjs with node, .sh with sh).
+SLIDE_TESTS = slides/test-offline.sh slides/test-render.mjs
+
+test-slides:
+	@sh tests/install-deps.sh slides
+	@$(MAKE) --no-print-directory slides
+	@for t in $(SLIDE_TESTS); do \
+		case $$t in *.mjs) run=node ;; *) run=sh ;; esac; \
+		echo "$$run $$t"; $$run $$t || exit 1; \
+	done
 
 $(MARP):
 	@command -v npm >/dev/null 2>&1 || { echo "make slides needs node" \
@@ -290,14 +341,19 @@ $(MARP):
 	npm ci --prefix slides --no-audit --no-fund
 
 exercises:
+	@command -v python3 >/dev/null 2>&1 || { echo "make exercises needs" \
+		"python3: apt-get install -y python3 (macOS: brew install" \
+		"python3; make doctor lists the rest)"; exit 1; }
 	python3 slides/exercises.py
 
+# The report is the result: make doctor exits 0 whatever it finds (the
+# scripts themselves exit 1 when something is missing).
 doctor:
-	@if [ -n "$(ROOM)" ]; then sh tests/room/doctor_report.sh "$(ROOM)" "$(ROOM_NAME)"; else sh slides/doctor.sh; fi
+	@if [ -n "$(ROOM)" ]; then sh tests/room/doctor_report.sh "$(ROOM)" "$(ROOM_NAME)"; else sh slides/doctor.sh; fi || true
 
 # Practice 1-4's answer: stage 1's echo through the "file" interface.
 $(PRACTICE): $(PRACTICE).o $(COMMON)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDLIBS)
 
 clean: clean-slides
 # exercises/ is left alone: it holds what the learners wrote.
@@ -420,8 +476,11 @@ endif
 	@for f in $(ADDED_$(TO)); do diff -u /dev/null $$f; done; true
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(bindir)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(bindir)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(PROGRAMS)))
 
 clean:
 	rm -f $(PROGRAMS) $(TEST_RUNNER) $(BENCH) */*.o */*.d */*/*.o */*/*.d

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #if !defined(COMPAT_FALLBACK)
@@ -42,6 +43,21 @@
 #define HAVE_CLOCK_NANOSLEEP 1
 #endif
 #endif
+
+/* ---- Bytes ---------------------------------------------------------------- */
+
+void *find_bytes(const void *haystack, size_t len, const void *needle,
+		 size_t needle_len)
+{
+	const char *p = haystack;
+
+	if (needle_len == 0)
+		return (void *)p;
+	for (; len >= needle_len; p++, len--)
+		if (memcmp(p, needle, needle_len) == 0)
+			return (void *)p;
+	return NULL;
+}
 
 /* ---- Random bytes -------------------------------------------------------- */
 

@@ -35,6 +35,11 @@
  * it.  0, or -1 with errno set (EINTR: a signal came first). */
 int sleep_us(long us);
 
+/* The first `needle_len` bytes at `needle` inside the `len` bytes at
+ * `haystack`, or NULL: memmem(), which POSIX.1-2008 lacks. */
+void *find_bytes(const void *haystack, size_t len, const void *needle,
+		 size_t needle_len);
+
 /* Fill buf with len unpredictable bytes: getrandom() on Linux,
  * arc4random_buf() on macOS and the BSDs, /dev/urandom elsewhere (and
  * where getrandom() is refused).  0, or -1 with errno set. */

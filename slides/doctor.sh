@@ -1,92 +1,92 @@
 #!/bin/sh
 # doctor.sh - `make doctor`: is this machine ready for the workshop?
 #
-# Looks for every tool the practices use, says in plain words what is
-# missing and the command that installs it.  Changes nothing.
-# Exits 0 when everything is there, 1 otherwise.
+# Checks every line of tests/deps.list in the group "doctor" (the list
+# tests/install-deps.sh installs from), then builds the shared code and
+# stage 1 with the C compiler, and says in plain words what is missing and
+# the command that installs it.  Changes nothing.
+# Exits 0 when everything is there and the code builds, 1 otherwise;
+# `make doctor` prints the same report and always exits 0 (a report of
+# what is missing is not a failed build).
 set -u
+
+here=${0%/*} # not dirname: the doctor runs where nothing is found
+top=$here/..
+DEPS_LIST=${DEPS_LIST:-$top/tests/deps.list}
+. "$top/tests/deps.sh"
 
 missing_apt=""
 missing_dnf=""
 missing_brew=""
+notes=""
 problems=0
 
 ok() {
 	printf '  ok       %s\n' "$1"
 }
 
-# missing WHAT WHY APT DNF BREW
+# missing WHAT WHY DEBIAN FEDORA BREW
 missing() {
 	printf '  MISSING  %s: %s\n' "$1" "$2"
 	problems=$((problems + 1))
 	missing_apt="$missing_apt $3"
 	missing_dnf="$missing_dnf $4"
-	missing_brew="$missing_brew $5"
+	case $5 in
+	-) ;; # nothing to install on macOS
+	"- "*) notes="$notes
+    macOS:          ${5#- }" ;; # "- (how)": not a brew package
+	*) missing_brew="$missing_brew $5" ;;
+	esac
 }
 
-has() {
-	command -v "$1" >/dev/null 2>&1
+# What a line checks, in words, e.g. "nc" or "SDL2 SDL2_ttf".
+what_of() {
+	set -- $1
+	case $1 in
+	command) [ "$2" = cc ] && echo "C compiler" || echo "$2" ;;
+	pkg) shift; echo "$*" ;;
+	font) echo "the font $2" ;;
+	cjk-font) echo "a Korean font" ;;
+	*) echo "$*" ;;
+	esac
 }
 
-has_lib() {
-	has pkg-config && pkg-config --exists "$@" 2>/dev/null
+# The shared code and stage 1, compiled and linked as make would: what
+# fails here fails for every stage.
+builds() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/doctor.XXXXXX") || return 1
+	if ${CC:-cc} -std=gnu11 -pthread \
+		-I"$top/common" -o "$tmp/echo_server" \
+		"$top/stage1-echo/echo_server.c" "$top/stage1-echo/echo.c" \
+		"$top/common/net.c" "$top/common/compat.c" >"$tmp/log" 2>&1; then
+		rm -rf "$tmp"
+		return 0
+	fi
+	head -n 5 "$tmp/log" | sed 's/^/           /'
+	rm -rf "$tmp"
+	return 1
 }
 
 echo "Checking what the workshop needs on this machine:"
-
-if has "${CC:-cc}"; then
-	ok "C compiler (${CC:-cc}): $("${CC:-cc}" --version 2>/dev/null | head -n 1)"
-else
-	# On macOS the compiler comes with Apple's tools, not with brew.
-	missing "C compiler" "no 'cc' to build the programs (macOS:" \
-		gcc gcc ""
-	printf '           run xcode-select --install)\n'
-fi
-if has make; then
-	ok "make"
-else
-	missing "make" "builds every stage" make make make
-fi
-if has pkg-config; then
-	ok "pkg-config"
-else
-	missing "pkg-config" "finds the libraries below" \
-		pkg-config pkgconf-pkg-config pkg-config
-fi
-if has_lib check; then
-	ok "Check (the test library)"
-else
-	missing "Check" "the tests (make test) are written with it" \
-		check check-devel check
-fi
-if has_lib sdl2 SDL2_ttf; then
-	ok "SDL2 and SDL2_ttf (the game's window)"
-else
-	missing "SDL2 and SDL2_ttf" "the graphical game client of stage 5" \
-		"libsdl2-dev libsdl2-ttf-dev" "SDL2-devel SDL2_ttf-devel" \
-		"sdl2 sdl2_ttf"
-fi
-if has python3; then
-	ok "python3 (the workshop's Python snippets, and the tests)"
-else
-	missing "python3" "runs the Python snippets and some tests" \
-		python3 python3 python3
-fi
-if has nc; then
-	ok "nc (netcat: talk to any server by hand)"
-else
-	missing "nc" "lets you type to a server by hand" \
-		netcat-openbsd nmap-ncat netcat
-fi
-# Korean text (the slides, the chat) needs a font with Hangul, or it shows
-# as boxes.  fontconfig knows on Linux; macOS and Windows come with one.
-if has fc-list; then
-	if fc-list :lang=ko family 2>/dev/null | grep -q .; then
-		ok "a Korean font ($(fc-list :lang=ko family | head -n 1))"
+tab=$(printf '\t')
+while IFS=$tab read -r check debian fedora brew why; do
+	[ -n "$check" ] || continue
+	what=$(what_of "$check")
+	if deps_present "$check" 2>/dev/null; then
+		ok "$what"
 	else
-		missing "a Korean font" "without one, Korean text shows as boxes" \
-			fonts-noto-cjk google-noto-sans-cjk-ttc-fonts ""
+		missing "$what" "$why" "$debian" "$fedora" "$brew"
 	fi
+done <<EOF
+$(deps_of_group doctor)
+EOF
+if ! deps_present "command cc" 2>/dev/null; then
+	: # no compiler: already said
+elif builds; then
+	ok "the workshop's C code builds here"
+else
+	printf '  FAILS    the workshop'"'"'s C code does not build here (above)\n'
+	problems=$((problems + 1))
 fi
 
 echo
@@ -94,9 +94,14 @@ if [ "$problems" -eq 0 ]; then
 	echo "All set: every practice will build and run on this machine."
 	exit 0
 fi
-echo "$problems thing(s) missing. Install them with:"
-echo "    Debian/Ubuntu:  sudo apt-get install -y$missing_apt"
-echo "    Fedora:         sudo dnf install -y$missing_dnf"
-echo "    macOS:          brew install$missing_brew"
+echo "$problems thing(s) to fix.  Install what is missing, as root:"
+if [ -n "$missing_apt" ]; then
+	echo "    Debian/Ubuntu:  sudo sh -c 'apt-get update && apt-get install -y$missing_apt'"
+	echo "      (no sudo:     su -c 'apt-get update && apt-get install -y$missing_apt')"
+	echo "    Fedora:         sudo dnf install -y$missing_dnf"
+	[ -z "$missing_brew" ] || echo "    macOS:          brew install$missing_brew"
+	[ -z "$notes" ] || echo "${notes#?}"
+fi
+echo "Windows: work inside WSL2 (Ubuntu), then use the Debian/Ubuntu line."
 echo "Then run 'make doctor' again."
 exit 1

@@ -113,8 +113,9 @@ CC      ?= cc
 CFLAGS  ?= -O0 -g
 WARN     = -std=gnu11 -Wall -Wextra
 ALL_CFLAGS = $(WARN) -pthread $(CFLAGS)
-CPPFLAGS += -Icommon
-LDLIBS  += -pthread
+INCLUDES = -Icommon
+LIBS     = -pthread
+PKG_CONFIG ?= pkg-config
 COMMON = common/net.o common/compat.o
 
 .DEFAULT_GOAL := all
@@ -127,10 +128,10 @@ PROGRAMS = {programs}
 all: $(PROGRAMS)
 
 $(PROGRAMS):
-\t$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+\t$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(LDLIBS)
 
 %.o: %.c
-\t$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+\t$(CC) $(ALL_CFLAGS) $(INCLUDES) $(CPPFLAGS) -c -o $@ $<
 
 clean:
 \trm -f $(PROGRAMS) */*.o */*/*.o

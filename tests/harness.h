@@ -98,6 +98,7 @@ Suite *stage5_suite(void);
 Suite *client_suite(void);
 Suite *slides_suite(void);
 Suite *exercises_suite(void);
+Suite *setup_suite(void);
 Suite *stagecheck_suite(void);
 Suite *room_client_suite(void);
 Suite *room_suite(void);

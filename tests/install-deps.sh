@@ -1,42 +1,93 @@
 #!/bin/sh
-# Install what `make test` (or, with the argument "bench" or "fuzz",
-# `make bench` or `make fuzz`) needs, if it is missing: a compiler
-# toolchain is assumed (gcc, make);
-# the rest comes from the distribution.
-# As root this runs apt-get; otherwise it prints the command to run.
+# install-deps.sh [GROUP...] - install what a make target needs, if it is
+# missing: the lines of tests/deps.list in GROUP (default: test, what
+# `make test` needs; also slides, room, bench, fuzz, portable).  A C
+# compiler and make are assumed.
+#
+# As root on Debian/Ubuntu this runs apt-get, a line per step with the
+# time it took.  Otherwise it prints the command to run as root (with sudo
+# or su) and exits 1.  Exits 0 when everything is there.
 set -u
 
-missing=""
-command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
-pkg-config --exists check 2>/dev/null || missing="$missing check"
-command -v python3 >/dev/null 2>&1 || missing="$missing python3"
-pkg-config --exists sdl2 SDL2_ttf 2>/dev/null || missing="$missing libsdl2-dev libsdl2-ttf-dev"
-[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
-# The slides are rendered by Marp CLI, which runs on node (make slides).
-command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
-# Their pictures are Graphviz sources, drawn by dot (make slides).
-command -v dot >/dev/null 2>&1 || missing="$missing graphviz"
-# `make bench` (tests/install-deps.sh bench) also draws charts with gnuplot.
-if [ "${1:-}" = bench ] && ! command -v gnuplot >/dev/null 2>&1; then
-	missing="$missing gnuplot-nox"
-fi
-# `make fuzz` (tests/install-deps.sh fuzz) needs clang with libFuzzer.
-if [ "${1:-}" = fuzz ] && ! echo 'int LLVMFuzzerTestOneInput(void){return 0;}' |
-	clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1; then
-	missing="$missing clang libclang-rt-dev"
-fi
-[ -z "$missing" ] && exit 0
+here=${0%/*}
+DEPS_LIST=${DEPS_LIST:-$here/deps.list}
+. "$here/deps.sh"
 
-command="apt-get install -y$missing"
+[ $# -gt 0 ] || set -- test
+groups="$*"
+say() {
+	echo "install-deps: $*"
+}
+
+# Sets missing_debian, missing_fedora and missing_brew: the packages of
+# every line of the groups whose check fails.
+find_missing() {
+	missing_debian=""
+	missing_fedora=""
+	missing_brew=""
+	tab=$(printf '\t')
+	for group in $groups; do
+		while IFS=$tab read -r check debian fedora brew why; do
+			[ -n "$check" ] || continue
+			deps_present "$check" 2>/dev/null && continue
+			case " $missing_debian " in
+			*" $debian "*) continue ;; # two groups want it
+			esac
+			missing_debian="$missing_debian $debian"
+			missing_fedora="$missing_fedora $fedora"
+			[ "$brew" = - ] || missing_brew="$missing_brew $brew"
+		done <<EOF
+$(deps_of_group "$group")
+EOF
+	done
+}
+
+find_missing
+[ -z "$missing_debian" ] && exit 0
+
+say "$groups needs:$missing_debian"
+install="apt-get install -y$missing_debian"
 if ! command -v apt-get >/dev/null 2>&1; then
-	echo "The tests need:$missing. Install them with your package manager." >&2
+	say "no apt-get here: install them with your package manager, e.g."
+	echo "    Fedora:  sudo dnf install -y$missing_fedora"
+	echo "    macOS:   brew install$missing_brew"
 	exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "The tests need:$missing. Install them with:" >&2
-	echo "    sudo apt-get update && sudo $command" >&2
+	say "run this as root (it asks for your password or root's), then" \
+	    "make again:"
+	echo "    sudo sh -c 'apt-get update && $install'"
+	say "or, where there is no sudo:"
+	echo "    su -c 'apt-get update && $install'"
 	exit 1
 fi
-echo "installing$missing"
+
+# Each step: what it does, then how long it took.  apt's own output goes
+# to a log, shown only when the step fails.
+log=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX") || exit 1
+step() {
+	what=$1
+	shift
+	say "$what ..."
+	start=$(date +%s)
+	if ! "$@" >"$log" 2>&1; then
+		say "$what failed; its last lines:"
+		tail -n 20 "$log" >&2
+		rm -f "$log"
+		exit 1
+	fi
+	say "$what: done in $(($(date +%s) - start)) s"
+}
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq && $command -qq >/dev/null
+step "apt-get update" apt-get update -q
+say "(installing takes a few minutes the first time)"
+step "apt-get install$missing_debian" \
+	apt-get install -y -q --no-install-recommends $missing_debian
+count=$(grep -o '[0-9]* newly installed' "$log" | cut -d' ' -f1)
+rm -f "$log"
+find_missing
+if [ -n "$missing_debian" ]; then
+	say "still missing after apt-get:$missing_debian"
+	exit 1
+fi
+say "installed ${count:-the} package(s): $groups has what it needs"

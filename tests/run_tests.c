@@ -32,6 +32,7 @@ int main(void)
 	srunner_add_suite(runner, room_suite());
 	srunner_add_suite(runner, slides_suite());
 	srunner_add_suite(runner, exercises_suite());
+	srunner_add_suite(runner, setup_suite());
 	srunner_run_all(runner, CK_NORMAL);
 	int failed = srunner_ntests_failed(runner);
 	srunner_free(runner);

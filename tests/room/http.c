@@ -1,7 +1,6 @@
 /*
  * http.c - one HTTP/1.1 request, one response.  See http.h.
  */
-#define _GNU_SOURCE
 #include "http.h"
 #include "net.h"
 
@@ -56,7 +55,7 @@ static int read_head(int fd, struct http_request *req, size_t *have,
 {
 	*have = 0;
 	for (;;) {
-		char *end = memmem(req->buf, *have, "\r\n\r\n", 4);
+		char *end = find_bytes(req->buf, *have, "\r\n\r\n", 4);
 		if (end)
 			return (int)(end - req->buf) + 4;
 		if (*have >= HTTP_HEAD_MAX) {
@@ -158,7 +157,7 @@ static int parse_head(char *head, size_t len, struct http_request *req,
 	facts->content_length = -1;
 	facts->expect_continue = false;
 	while (p < end) {
-		char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		char *eol = find_bytes(p, (size_t)(end - p), "\r\n", 2);
 		size_t line_len = (size_t)(eol - p);
 		if (line_len >= HTTP_LINE_MAX) {
 			*error = "header line too long";

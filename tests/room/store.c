@@ -1,7 +1,6 @@
 /*
  * store.c - the room on disk.  See store.h.
  */
-#define _GNU_SOURCE
 #include "store.h"
 #include "net.h"
 
@@ -173,7 +172,7 @@ int room_load(struct room *r, const char *path)
 	pthread_mutex_lock(&r->lock);
 	/* Records end at a blank line. */
 	for (char *p = text, *end = text + len; p < end;) {
-		char *stop = memmem(p, (size_t)(end - p), "\n\n", 2);
+		char *stop = find_bytes(p, (size_t)(end - p), "\n\n", 2);
 		size_t record_len = stop ? (size_t)(stop - p) + 1 : (size_t)(end - p);
 		if (report_parse(p, record_len, rep, &error) == 0) {
 			room_restore_locked(r, rep);
