@@ -4,6 +4,7 @@
  * that protects the world, and sends only through w->send.
  */
 #include "game_world.h"
+#include "compat.h" /* M_PI */
 
 #include <math.h>
 #include <string.h>

@@ -133,7 +133,7 @@ static void *send_reports(void *arg)
 			double due = run->start + round + i * gap;
 			double wait = due - now_s();
 			if (wait > 0)
-				usleep((useconds_t)(wait * 1e6));
+				sleep_us((long)(wait * 1e6));
 			double sent = now_s();
 			unsigned long version = post_report(run->port, s->first + i, round);
 			if (version == 0)
@@ -226,7 +226,7 @@ void bench_room(const struct bench_options *opt, FILE *report)
 	atomic_init(&run.failures, 0);
 	if (pthread_create(&listener, NULL, listen_events, &run) != 0)
 		errx(1, "pthread_create");
-	usleep(200000); /* the stream is open before the first report */
+	sleep_us(200000); /* the stream is open before the first report */
 
 	run.start = now_s();
 	run.until = run.start + opt->seconds;
@@ -239,7 +239,7 @@ void bench_room(const struct bench_options *opt, FILE *report)
 	}
 	for (int i = 0; i < SENDERS; i++)
 		pthread_join(threads[i], NULL);
-	usleep(500000); /* the last events on their way */
+	sleep_us(500000); /* the last events on their way */
 	atomic_store(&run.stop, true);
 	measure_stop(&m, &cpu_s, &peak_mib);
 	pthread_join(listener, NULL); /* its stream ended with the server */

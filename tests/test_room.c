@@ -639,7 +639,7 @@ START_TEST(malformed_requests_get_an_error_or_a_clean_close)
 	 * while we still send), and the room serves on. */
 	static char junk[1024 * 1024];
 	for (size_t i = 0; i < sizeof junk; i++)
-		junk[i] = (char)(random() & 0xff);
+		junk[i] = (char)(rand() & 0xff);
 	int fd = server_connect(&s);
 	send_bytes(fd, junk, sizeof junk); /* may fail: the server hung up */
 	ck_assert(recv_closed(fd, WAIT_MS));

@@ -2,7 +2,6 @@
  * test_stage3.c - the three concurrent quiz servers, run for real: each
  * serves a second client while the first is silent, and 200 at once.
  */
-#define _GNU_SOURCE /* setresuid() */
 #include "harness.h"
 
 #include <errno.h>
@@ -251,7 +250,7 @@ START_TEST(refuses_past_its_cap)
 		ck_assert_ptr_nonnull(recv_line(third, line, sizeof line, WAIT_MS));
 		close(third);
 	} while (strstr(line, "full") && now_ms() < deadline &&
-		 usleep(20 * 1000) == 0);
+		 sleep_us(20 * 1000) == 0);
 	ck_assert_msg(!strstr(line, "full"), "no slot came free: %s", line);
 	close(second);
 	ck_assert_int_eq(server_stop(&s), 0);
@@ -314,9 +313,9 @@ static pid_t start_placeholder(uid_t uid)
 	pid_t pid = fork();
 	ck_assert(pid >= 0);
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		die_with_parent(SIGKILL);
 		alarm(30);
-		if (setresuid(uid, uid, uid) == 0 &&
+		if (setuid(uid) == 0 && /* as root: real, effective and saved */
 		    write(ready[1], "!", 1) == 1)
 			pause();
 		_exit(1);
@@ -334,7 +333,7 @@ static void wait_for_workers(const struct server *s, int count)
 	long long deadline = now_ms() + WAIT_MS;
 
 	while (children_of(s->pid, pids, 16) != count && now_ms() < deadline)
-		usleep(10000);
+		sleep_us(10000);
 	ck_assert_int_eq(children_of(s->pid, pids, 16), count);
 }
 

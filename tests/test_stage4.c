@@ -846,7 +846,7 @@ static void *talk(void *arg)
 		snprintf(line, sizeof line, "t %d\n", i);
 		if (!send_bytes(t->user->fd, line, strlen(line)))
 			break;
-		usleep(200 * 1000);
+		sleep_us(200 * 1000);
 	}
 	return NULL;
 }
