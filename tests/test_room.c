@@ -565,6 +565,40 @@ START_TEST(ask_queues_a_question_with_the_last_check)
 }
 END_TEST
 
+/* The real checker's report and last-check file, and ask after it: the
+ * question carries the check that failed. */
+START_TEST(ask_attaches_what_the_real_checker_saved)
+{
+	struct server room_srv, echo;
+	char room[32], out[4096], cache[] = "/tmp/room-real-XXXXXX", path[160];
+
+	room_start(&room_srv, NULL);
+	server_start(&echo, "stage1-echo/echo_server", NULL);
+	ck_assert(mkdtemp(cache));
+	setenv("XDG_CACHE_HOME", cache, 1);
+	snprintf(room, sizeof room, "127.0.0.1:%d", room_srv.port);
+	/* An echo server asks no question: practice 2 fails. */
+	char *check[] = { "tests/stagecheck", "--room", room, "--name", "ann",
+			  "2", "127.0.0.1", echo.port_text, NULL };
+	char *ask[] = { ASK, "--room", room, "--name", "ann", "it says nothing", NULL };
+	ck_assert_int_eq(run_program(check, "", out, sizeof out, 15000), 1);
+	ck_assert_int_eq(run_program(ask, "", out, sizeof out, WAIT_MS), 0);
+	ck_assert_msg(strstr(out, "number 1 in the queue"), "%s", out);
+	unsetenv("XDG_CACHE_HOME");
+	ck_assert_int_eq(get_state(&room_srv), 200);
+	const char *learner = strstr(body(), "\"learners\":[{\"name\":\"ann\"");
+	ck_assert_msg(learner && strstr(learner, "\"current\":\"2\""), "%.600s", body());
+	const char *queue = strstr(body(), "\"queue\":[");
+	ck_assert(queue && strstr(queue, "\"text\":\"it says nothing\""));
+	ck_assert_msg(strstr(queue, "\"last\":{\"practice\":\"2\",\"passed\":false,"
+			  "\"fail\":\""), "%s", queue);
+	ck_assert_int_eq(server_stop(&echo), 0);
+	ck_assert_int_eq(server_stop(&room_srv), 0);
+	snprintf(path, sizeof path, "rm -rf '%s'", cache);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 START_TEST(an_unreachable_room_is_one_warning_for_ask)
 {
 	char out[1024];
@@ -965,6 +999,7 @@ Suite *room_suite(void)
 	tcase_add_test(server, room_server_prints_the_learners_line_and_the_key);
 	tcase_add_test(server, a_report_shows_in_the_state_with_the_key_only);
 	tcase_add_test(server, ask_queues_a_question_with_the_last_check);
+	tcase_add_test(server, ask_attaches_what_the_real_checker_saved);
 	tcase_add_test(server, an_unreachable_room_is_one_warning_for_ask);
 	tcase_add_test(server, past_a_bound_a_clear_error_and_the_room_goes_on);
 	tcase_add_test(server, malformed_requests_get_an_error_or_a_clean_close);
