@@ -184,7 +184,7 @@ TEST_SUITES += tests/test_slides.o tests/test_exercises.o tests/test_setup.o
 TEST_UNITS  += stage2-quiz/quiz.o
 TEST_RUNNER = tests/run_tests
 
-.PHONY: all test check-deps run-tests run diff asan tsan sanitize clean install uninstall portable bench fuzz soak valgrind \
+.PHONY: all test check-deps run-tests run newcomer diff asan tsan sanitize clean install uninstall portable bench fuzz soak valgrind \
 	slides test-slides screenshots exercises doctor clean-slides room test-room
 
 all: $(PROGRAMS)
@@ -412,7 +412,8 @@ SERVER_2 = stage2-quiz/quiz_server
 SERVER_3 = stage3-concurrent/quiz_thread
 SERVER_4 = stage4-chat/chat_server
 SERVER_5 = stage5-game/game_server
-# Stage 5 starts 3 bots (game_bot, next to the server) so one person can play.
+# Stage 5 starts 3 easy bots (game_bot -s easy, next to the server) so one
+# person can play, and a newcomer has a fair first minute.
 RUN_NEEDS_5 = stage5-game/game_bot
 RUN_FLAGS_5 = -b 3
 
@@ -420,6 +421,12 @@ run: $(SERVER_$(STAGE)) $(RUN_NEEDS_$(STAGE))
 	@test -n "$(SERVER_$(STAGE))" || { echo "no stage $(STAGE) yet: try STAGE=1..5"; exit 2; }
 	@echo "make run: starting stage $(STAGE) ($(SERVER_$(STAGE))); Ctrl-C stops it"
 	./$(SERVER_$(STAGE)) $(RUN_FLAGS_$(STAGE))
+
+# make newcomer: the newcomer test of the client suite for a whole minute
+# instead of 10 s (20 games at once): the easy bots' K/D against a newcomer
+# that stage5-game/README.md quotes.
+newcomer: all $(TEST_RUNNER)
+	NEWCOMER_SECONDS=60 CK_RUN_SUITE=client CK_RUN_CASE=newcomer ./$(TEST_RUNNER)
 
 # ---- the teaching diffs ------------------------------------------------
 # make diff FROM=2 TO=3 shows what stage 3 adds to stage 2; FROM and TO may

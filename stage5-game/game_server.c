@@ -480,7 +480,8 @@ static void serve_in_thread(int fd, const char *peer, int max_clients)
 }
 
 /* `make run` wants someone to play with: start `bots` players in one
- * game_bot process, found next to this program. */
+ * game_bot process, found next to this program.  Easy ones: whoever joins
+ * is likely new to the game (game_bot -s hard, started by hand, is not). */
 static void start_bots(int bots, int listen_fd, const char *argv0)
 {
 	struct sockaddr_in addr;
@@ -507,8 +508,8 @@ static void start_bots(int bots, int listen_fd, const char *argv0)
 		 * are for when you run game_bot yourself. */
 		if (!freopen("/dev/null", "w", stdout))
 			log_errno("/dev/null");
-		execlp(path, "game_bot", "-n", count, "127.0.0.1", port,
-		       (char *)NULL);
+		execlp(path, "game_bot", "-n", count, "-s", "easy", "127.0.0.1",
+		       port, (char *)NULL);
 		log_errno("%s", path);
 		_exit(127);
 	}
@@ -523,7 +524,7 @@ int main(int argc, char **argv)
 	const struct server_flag game_flags[] = {
 		{ 'r', "-r HZ       simulation ticks per second",
 		  &opt.tick_hz, 1, 100000 },
-		{ 'b', "-b N        computer-controlled players to start",
+		{ 'b', "-b N        easy computer-controlled players to start",
 		  &opt.bots, 0, 100000 },
 		{ 's', "-s SECONDS  log statistics this often (0: never)",
 		  &opt.stats_every, 0, 100000 },

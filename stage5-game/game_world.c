@@ -150,7 +150,7 @@ static bool id_taken(const struct game_world *w, int id)
 /* What a newcomer missed: everyone alive, and the items on the ground. */
 static void send_world_state(struct game_world *w, int slot)
 {
-	/* exercise: SPAWN and POS of everyone alive, then the items */
+	/* exercise 5-1: SPAWN and POS of everyone alive */
 	for (int i = 0; i < w->slot_limit; i++) {
 		const struct game_player *p = &w->players[i];
 		if (i == slot || !p->alive)
@@ -158,6 +158,8 @@ static void send_world_state(struct game_world *w, int slot)
 		send_spawn(w, TO_ONE, slot, p);
 		send_pos(w, TO_ONE, slot, p);
 	}
+	/* end of exercise */
+	/* exercise 5-4: a PUTITEM for every item on the ground */
 	for (int i = 0; i < w->item_count; i++)
 		send_putitem(w, TO_ONE, slot, &w->items[i]);
 	/* end of exercise */
@@ -204,13 +206,16 @@ static enum game_verdict handle_spawn(struct game_world *w, int slot,
 
 	if (verdict != GAME_ACCEPTED)
 		return verdict;
+	/* exercise 5-1: bind the id, 100 hp, GUN; SPAWN to all */
 	/* Whatever hp the client claimed, it starts with GAME_START_HP and
 	 * the GUN; everyone (the spawner too) learns it from our SPAWN. */
 	struct game_player fresh = { .connected = true, .id = m->id,
 				     .alive = true, .x = m->x, .y = m->y,
 				     .hp = GAME_START_HP, .weapon = GAME_GUN,
 				     .moved_at = now, .ready_at = now,
-				     .named_at = p->named_at };
+				     .named_at = p->named_at,
+				     .shielded_until =
+					     now + GAME_SPAWN_PROTECTION };
 	memcpy(fresh.name, p->name, sizeof fresh.name); /* names stay */
 	*p = fresh;
 	game_clamp_to_arena(&p->x, &p->y);
@@ -219,6 +224,7 @@ static enum game_verdict handle_spawn(struct game_world *w, int slot,
 	send_spawn(w, TO_ALL, slot, p);
 	if (newcomer)
 		send_world_state(w, slot);
+	/* end of exercise */
 	return GAME_ACCEPTED;
 }
 
@@ -277,7 +283,9 @@ static enum game_verdict handle_pos(struct game_world *w, int slot,
 	p->aimx = m->aimx;
 	p->aimy = m->aimy;
 	p->moved_at = now;
+	/* exercise 5-2: relay the POS to the others */
 	send_pos(w, TO_OTHERS, slot, p);
+	/* end of exercise */
 	return GAME_ACCEPTED;
 }
 
@@ -373,12 +381,17 @@ static enum game_verdict handle_fire(struct game_world *w, int slot,
 		return verdict;
 	if ((verdict = take_shot(p, gun, m, now)) != GAME_ACCEPTED)
 		return verdict;
+	p->shielded_until = 0; /* who fires may be fired at */
+	/* exercise 5-3: the bullet flies: add it to w->bullets */
 	w->bullets[w->bullet_count++] = (struct game_bullet){
 		.shooter_id = p->id, .bullet_id = m->bullet_id,
 		.x = m->x, .y = m->y, .vx = m->vx, .vy = m->vy,
 		.r = gun->r, .dmg = gun->dmg, .t = now };
+	/* end of exercise */
+	/* exercise 5-2: relay the FIRE to the others */
 	struct game_msg relay = { .type = GAME_FIRE, .fire = *m };
 	send_msg(w, TO_OTHERS, slot, &relay);
+	/* end of exercise */
 	return GAME_ACCEPTED;
 }
 
@@ -421,11 +434,13 @@ enum game_verdict game_world_handle(struct game_world *w, int slot,
  * its way from (x0, y0) to where it is now, or NULL. */
 static struct game_player *victim_of(struct game_world *w,
 				     const struct game_bullet *b,
-				     double x0, double y0)
+				     double x0, double y0, double now)
 {
 	for (int i = 0; i < w->slot_limit; i++) {
 		struct game_player *p = &w->players[i];
+		/* Bullets pass through a player under spawn protection. */
 		if (p->alive && p->id != b->shooter_id &&
+		    now >= p->shielded_until &&
 		    game_bullet_path_hits(p->x, p->y, x0, y0, b->x, b->y, b->r))
 			return p;
 	}
@@ -435,7 +450,7 @@ static struct game_player *victim_of(struct game_world *w,
 static void hurt(struct game_world *w, const struct game_bullet *b,
 		 struct game_player *victim, double now)
 {
-	/* exercise: take the damage, send HIT, and KILL at 0 hp */
+	/* exercise 5-3: take the damage, send HIT, and KILL at 0 hp */
 	victim->hp -= b->dmg;
 	struct game_msg hit = { .type = GAME_HIT,
 				.hit = { b->shooter_id, victim->id,
@@ -460,7 +475,7 @@ static bool move_bullet(struct game_world *w, int i, double now)
 	b->x += b->vx * (now - b->t);
 	b->y += b->vy * (now - b->t);
 	b->t = now;
-	struct game_player *victim = victim_of(w, b, x0, y0);
+	struct game_player *victim = victim_of(w, b, x0, y0, now);
 	if (victim) {
 		hurt(w, b, victim, now);
 		return false;
@@ -470,12 +485,14 @@ static bool move_bullet(struct game_world *w, int i, double now)
 
 static void move_bullets(struct game_world *w, double now)
 {
+	/* exercise 5-3: move_bullet() each one; drop those that are gone */
 	for (int i = 0; i < w->bullet_count;) {
 		if (move_bullet(w, i, now))
 			i++;
 		else /* the last one takes its place: order does not matter */
 			w->bullets[i] = w->bullets[--w->bullet_count];
 	}
+	/* end of exercise */
 }
 
 /* The first living player touching the item, or NULL. */
@@ -492,6 +509,7 @@ static struct game_player *picker_of(struct game_world *w,
 
 static void hand_out_items(struct game_world *w)
 {
+	/* exercise 5-4: a player touching an item takes it: GETITEM */
 	for (int i = 0; i < w->item_count;) {
 		struct game_item *item = &w->items[i];
 		struct game_player *p = picker_of(w, item);
@@ -507,6 +525,7 @@ static void hand_out_items(struct game_world *w)
 		send_msg(w, TO_ALL, 0, &m);
 		*item = w->items[--w->item_count];
 	}
+	/* end of exercise */
 }
 
 /* xorshift32: a tiny generator, plenty for where an item lands. */
@@ -528,6 +547,7 @@ static double random_between(struct game_world *w, double min, double max)
 
 static void place_items(struct game_world *w, double now)
 {
+	/* exercise 5-4: a new item every GAME_ITEM_INTERVAL: PUTITEM */
 	if (now < w->next_item_at)
 		return;
 	w->next_item_at = now + GAME_ITEM_INTERVAL;
@@ -540,6 +560,7 @@ static void place_items(struct game_world *w, double now)
 		.y = random_between(w, ITEM_MARGIN, GAME_HEIGHT - ITEM_MARGIN),
 		.kind = (int)(next_random(w) % GAME_WEAPON_COUNT) };
 	send_putitem(w, TO_ALL, 0, item);
+	/* end of exercise */
 }
 
 void game_world_step(struct game_world *w, double now)

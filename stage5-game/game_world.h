@@ -44,6 +44,7 @@ struct game_player {
 	double shot_at;   /* when the current shot's first pellet came */
 	double shot_angle; /* its direction, radians */
 	double shot_low, shot_high; /* the others', relative to it */
+	double shielded_until; /* spawn protection, see GAME_SPAWN_PROTECTION */
 	char name[GAME_NAME_MAX + 1]; /* from NAME; "" until one comes */
 	double named_at;  /* when the last NAME was accepted */
 };

@@ -105,6 +105,51 @@ static const struct client_input still = { .aimx = 400, .aimy = 0 };
 
 /* ---- client_state: messages from the server ----------------------------- */
 
+/* What a newcomer sees of the others: names, spawn protection (until the
+ * player fires, or 2 s), a flash when hit, where a player died; and our
+ * own name goes out once the server has our SPAWN. */
+START_TEST(names_shields_hits_and_deaths_are_shown)
+{
+	struct game_msg names[2];
+
+	new_state();
+	snprintf(state->my_name, sizeof state->my_name, "ann");
+	client_state_spawn(state, 100.0);
+	ck_assert_int_eq(sent_of(GAME_NAME, names, 2), 0);
+	char line[64];
+	snprintf(line, sizeof line, "SPAWN %d 400 300 100", ME);
+	apply(line, 100.1);
+	ck_assert_int_eq(sent_of(GAME_NAME, names, 2), 1);
+	ck_assert_int_eq(names[0].name.id, ME);
+	ck_assert_str_eq(names[0].name.text, "ann");
+	apply(line, 100.2); /* no second NAME on this connection */
+	ck_assert_int_eq(sent_of(GAME_NAME, names, 2), 1);
+
+	apply("SPAWN 7 100 100 100", 100.0);
+	apply("NAME 7 bob", 100.0);
+	struct client_player *bob = client_state_find(state, 7);
+	ck_assert_str_eq(bob->name, "bob");
+	ck_assert(client_state_shielded(bob, 101.9));
+	ck_assert(!client_state_shielded(bob, 102.1));
+	apply("SPAWN 8 600 100 100", 100.0);
+	struct client_player *eve = client_state_find(state, 8);
+	ck_assert(client_state_shielded(eve, 100.5));
+	apply("FIRE 8 1 620 100 400 0 5 10", 100.5);
+	ck_assert(!client_state_shielded(eve, 100.5));
+	/* A bad name is no NAME at all: the parser refuses it. */
+	ck_assert_int_ne(client_state_apply_line(state, "NAME 8 \xe2\x80\xae"
+						 "evil", 100.6), GAME_OK);
+	ck_assert_str_eq(eve->name, "");
+	apply("HIT 7 8 1 90", 101.0);
+	ck_assert_double_eq(eve->hit_at, 101.0);
+	apply("KILL 7 8", 102.0);
+	ck_assert_double_eq(eve->died_at, 102.0);
+	ck_assert_double_eq(eve->died_x, 600);
+	ck_assert_double_eq(eve->died_y, 100);
+	free(state);
+}
+END_TEST
+
 START_TEST(spawn_sends_spawn_and_shows_us)
 {
 	struct game_msg m[4];
@@ -815,7 +860,8 @@ static long player_pixels(const char *path, int *width, int *height)
 {
 	static const uint32_t colours[] = {
 		0x5adc78, 0xe65a50, 0x5a96f0, 0xf0a03c, 0xbe6ee6, 0x50d2dc,
-		0xf06eb4,
+		0xf06eb4, 0xfae65a, 0xa07850, 0x7882ff, 0xff9682, 0x00a08c,
+		0xc8c8c8,
 	};
 	unsigned char *bmp = malloc(4 << 20);
 	FILE *f = fopen(path, "rb");
@@ -894,7 +940,8 @@ START_TEST(client_plays_against_the_server_and_its_bots)
 	long pixels = player_pixels(shot, &width, &height);
 	unlink(shot);
 	ck_assert_int_eq(width, (int)GAME_WIDTH);
-	ck_assert_int_eq(height, (int)GAME_HEIGHT);
+	/* The arena, and the status strip under it. */
+	ck_assert_int_eq(height, (int)GAME_HEIGHT + CLIENT_HUD_HEIGHT);
 	/* A player is ~700 pixels of its colour: at least one is drawn. */
 	ck_assert_msg(pixels > 500, "only %ld player pixels", pixels);
 }
@@ -1016,6 +1063,128 @@ START_TEST(client_takes_its_options)
 }
 END_TEST
 
+/* ---- A newcomer's first minute ------------------------------------------ */
+
+/* One game of `make run` (game_server -b 3: three easy bots) and a
+ * scripted newcomer in it: the client's own code (client_state, its
+ * autopilot at the easy level), without a window. */
+struct newcomer_game {
+	struct server server;
+	int fd;
+	struct client_state *state;
+	char in[8192];
+	size_t in_len;
+	double joined_at;  /* when the server's SPAWN for us came back */
+	double died_at;    /* our first KILL, or 0 */
+};
+
+static void send_to_game(void *ctx, const char *line, size_t len)
+{
+	struct newcomer_game *g = ctx;
+
+	ck_assert(send_bytes(g->fd, line, len));
+}
+
+static void start_game(struct newcomer_game *g, int id)
+{
+	server_start(&g->server, GAME_SERVER, "-b", "3", NULL);
+	ck_assert_msg(server_log_reaches(&g->server, ": connect from", 3,
+					 WAIT_MS), "the bots did not connect");
+	g->fd = server_connect(&g->server);
+	g->state = calloc(1, sizeof *g->state);
+	ck_assert(g->state);
+	client_state_init(g->state, id, (unsigned int)id, now_ms() / 1000.0,
+			  send_to_game, g);
+	g->state->autopilot_level = PLAY_EASY;
+	client_state_spawn(g->state, now_ms() / 1000.0);
+}
+
+/* Apply every whole line that has come. */
+static void read_game(struct newcomer_game *g, double now)
+{
+	ssize_t n = recv(g->fd, g->in + g->in_len, sizeof g->in - g->in_len - 1,
+			 MSG_DONTWAIT);
+	char *line = g->in, *end;
+
+	ck_assert_msg(n != 0, "the server closed the connection");
+	if (n < 0)
+		return;
+	g->in_len += (size_t)n;
+	g->in[g->in_len] = '\0';
+	while ((end = strchr(line, '\n'))) {
+		*end = '\0';
+		client_state_apply_line(g->state, line, now);
+		line = end + 1;
+	}
+	g->in_len -= (size_t)(line - g->in);
+	memmove(g->in, line, g->in_len);
+}
+
+static void play_frame(struct newcomer_game *g, double now)
+{
+	struct client_input in;
+	struct client_player *me = client_state_me(g->state);
+
+	read_game(g, now);
+	if (g->state->spawn_confirmed && g->joined_at == 0)
+		g->joined_at = now;
+	if (me && me->deaths > 0 && g->died_at == 0)
+		g->died_at = now;
+	client_state_autopilot(g->state, now, &in);
+	client_state_step(g->state, &in, now);
+}
+
+#define NEWCOMER_GAMES 20
+
+/* NEWCOMER_SECONDS (default 10) long: `make newcomer` plays a minute. */
+static double newcomer_seconds(void)
+{
+	const char *text = getenv("NEWCOMER_SECONDS");
+	double seconds = text ? atof(text) : 10;
+
+	return seconds >= 10 ? seconds : 10;
+}
+
+/* 20 newcomers, each in a game of its own (in parallel, on free ports):
+ * at least 18 of them live through their first 10 s.  Over the whole run
+ * it prints the bots' kills of the newcomers and the newcomers' kills of
+ * bots: their ratio is the easy bots' K/D against a newcomer. */
+START_TEST(a_newcomer_survives_its_first_ten_seconds)
+{
+	static struct newcomer_game games[NEWCOMER_GAMES];
+	double seconds = newcomer_seconds(), start, now;
+	int survived = 0, kills = 0, deaths = 0;
+
+	memset(games, 0, sizeof games);
+	for (int i = 0; i < NEWCOMER_GAMES; i++)
+		start_game(&games[i], 500001 + i);
+	start = now = now_ms() / 1000.0;
+	while (now - start < seconds + 2) {
+		usleep(1000000 / 60);
+		now = now_ms() / 1000.0;
+		for (int i = 0; i < NEWCOMER_GAMES; i++)
+			play_frame(&games[i], now);
+	}
+	for (int i = 0; i < NEWCOMER_GAMES; i++) {
+		struct newcomer_game *g = &games[i];
+		struct client_player *me = client_state_me(g->state);
+		ck_assert_msg(g->joined_at > 0, "game %d: never spawned", i);
+		survived += g->died_at == 0 || g->died_at - g->joined_at > 10;
+		kills += me->kills;
+		deaths += me->deaths;
+		close(g->fd);
+		free(g->state);
+		ck_assert_int_eq(server_stop(&g->server), 0);
+	}
+	printf("newcomer among 3 easy bots: %d of %d lived through their "
+	       "first 10 s; over %.0f s, %d kills and %d deaths: the bots' "
+	       "K/D against it %.2f\n", survived, NEWCOMER_GAMES, seconds,
+	       kills, deaths, kills ? (double)deaths / kills : INFINITY);
+	ck_assert_msg(survived >= 18, "only %d of %d survived 10 s", survived,
+		      NEWCOMER_GAMES);
+}
+END_TEST
+
 Suite *client_suite(void)
 {
 	Suite *suite = suite_create("client");
@@ -1023,6 +1192,7 @@ Suite *client_suite(void)
 	TCase *player = tcase_create("player");
 	TCase *network = tcase_create("network");
 	TCase *program = tcase_create("program");
+	TCase *newcomer = tcase_create("newcomer");
 
 	tcase_add_test(messages, spawn_sends_spawn_and_shows_us);
 	tcase_add_test(messages, others_move_smoothly_between_pos);
@@ -1033,6 +1203,7 @@ Suite *client_suite(void)
 	tcase_add_test(messages, bad_lines_change_nothing);
 	tcase_add_test(messages, a_flooding_server_fills_tables_not_memory);
 	tcase_add_test(player, holding_fire_keeps_the_weapons_rate);
+	tcase_add_test(player, names_shields_hits_and_deaths_are_shown);
 	tcase_add_test(player, pos_goes_at_a_steady_rate_and_on_change);
 	tcase_add_test(player, spawn_is_sent_again_if_it_does_not_come_back);
 	tcase_add_test(player, ranking_is_kills_then_fewest_deaths);
@@ -1051,6 +1222,9 @@ Suite *client_suite(void)
 	tcase_set_timeout(player, 60);
 	tcase_set_timeout(network, 60);
 	tcase_set_timeout(program, 120);
+	tcase_add_test(newcomer, a_newcomer_survives_its_first_ten_seconds);
+	tcase_set_timeout(newcomer, 60 + 2 * newcomer_seconds());
+	suite_add_tcase(suite, newcomer);
 	suite_add_tcase(suite, messages);
 	suite_add_tcase(suite, player);
 	suite_add_tcase(suite, network);

@@ -437,6 +437,40 @@ START_TEST(movement_is_budgeted_over_time_not_per_line)
 }
 END_TEST
 
+/* Spawn protection: bullets pass through a newcomer for 2 s, or until it
+ * fires. */
+START_TEST(newcomers_are_protected_until_they_fire)
+{
+	struct game_world *w = new_world(3);
+	double t = 10;
+
+	accept_line(w, 0, "SPAWN 1 10 300 100", t);
+	accept_line(w, 1, "SPAWN 2 200 300 100", t);
+	accept_line(w, 2, "SPAWN 3 10 345 100", t);
+	forget_sent();
+	accept_line(w, 0, "FIRE 1 0 31 300 400 0 5 10", t);
+	for (int tick = 0; tick < 30; tick++)
+		game_world_step(w, t += 1.0 / 60);
+	ck_assert_int_eq(count_in(sent[2], "HIT"), 0);
+	/* Player 2 fires (away, at nobody): its protection is over. */
+	accept_line(w, 1, "FIRE 2 0 221 300 400 0 5 10", t);
+	accept_line(w, 0, "FIRE 1 1 31 300 400 0 5 10", t);
+	for (int tick = 0; tick < 30; tick++)
+		game_world_step(w, t += 1.0 / 60);
+	ck_assert_msg(strstr(sent[2], "HIT 1 2 1 90\n"), "%s", sent[2]);
+	/* Player 3 never fires: protected for 2 s after its SPAWN only. */
+	accept_line(w, 0, "FIRE 1 2 10 321 0 400 5 10", 11.5);
+	for (t = 11.5; t < 11.95; t += 1.0 / 60) /* it passes through */
+		game_world_step(w, t);
+	ck_assert_int_eq(count_in(sent[2], "HIT 1 3"), 0);
+	accept_line(w, 0, "FIRE 1 3 10 321 0 400 5 10", 12.2);
+	for (t = 12.2; t < 13; t += 1.0 / 60)
+		game_world_step(w, t);
+	ck_assert_msg(strstr(sent[2], "HIT 1 3 3 90\n"), "%s", sent[2]);
+	free(w);
+}
+END_TEST
+
 START_TEST(bullets_hit_until_kill_then_the_dead_wait)
 {
 	struct game_world *w = new_world(3);
@@ -1276,6 +1310,7 @@ Suite *stage5_suite(void)
 	tcase_add_test(world, ids_are_bound_to_connections);
 	tcase_add_test(world, positions_stay_in_the_arena_and_under_top_speed);
 	tcase_add_test(world, movement_is_budgeted_over_time_not_per_line);
+	tcase_add_test(world, newcomers_are_protected_until_they_fire);
 	tcase_add_test(world, an_id_that_left_keeps_its_respawn_time);
 	tcase_add_test(world, shotgun_pellets_are_one_shot);
 	tcase_add_test(world, bullets_hit_until_kill_then_the_dead_wait);

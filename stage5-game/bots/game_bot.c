@@ -66,6 +66,7 @@ struct other {
 	int id;
 	bool alive;
 	double x, y;
+	double vx, vy, seen_at; /* its last POS: where it is heading */
 	double shielded_until;
 };
 
@@ -203,9 +204,14 @@ static int collect_targets(const struct bot *b, double now)
 	}
 	for (int i = 0; i < other_count; i++) {
 		const struct other *e = &others[i];
+		/* Where its last POS has taken it since (1 s at most), as the
+		 * client draws it: aim at where it is, not where it was. */
+		double t = fmin(fmax(now - e->seen_at, 0), 1);
+		double x = e->x + e->vx * t, y = e->y + e->vy * t;
+		game_clamp_to_arena(&x, &y);
 		if (e->alive)
 			targets[n++] = (struct play_target){
-				e->id, e->x, e->y, now < e->shielded_until };
+				e->id, x, y, now < e->shielded_until };
 	}
 	return n;
 }
@@ -223,7 +229,22 @@ static void send_spawn(struct bot *b, double now)
 	b->spawn_sent_at = now;
 }
 
-/* Where to walk: the nearest item, or else a random spot, now and then a
+/* Whether another of our bots, nearer, is walking to that item already. */
+static bool taken_by_another(const struct bot *b, const struct game_putitem *it)
+{
+	double mine = hypot(it->x - b->x, it->y - b->y);
+
+	for (int i = 0; i < bot_count; i++) {
+		const struct bot *o = &bots[i];
+		if (o != b && o->alive && o->goal_x == it->x &&
+		    o->goal_y == it->y && hypot(it->x - o->x, it->y - o->y) < mine)
+			return true;
+	}
+	return false;
+}
+
+/* Where to walk: the nearest item no other bot of ours is after (bots in
+ * a heap only shoot each other), or else a random spot, now and then a
  * new one. */
 static void choose_goal(struct bot *b, double now)
 {
@@ -231,20 +252,27 @@ static void choose_goal(struct bot *b, double now)
 
 	for (int i = 0; i < item_count; i++) {
 		double d = hypot(items[i].x - b->x, items[i].y - b->y);
-		if (d < best) {
+		/* A shotgun's fan misses at our range: not worth a walk. */
+		if (d < best && items[i].kind != GAME_SHOTGUN &&
+		    !taken_by_another(b, &items[i])) {
 			best = d;
 			b->goal_x = items[i].x;
 			b->goal_y = items[i].y;
 		}
 	}
-	if (best < INFINITY || now < b->next_wander)
+	/* A goal reached is no reason to stand still: a standing player is
+	 * the easiest to hit. */
+	bool arrived = hypot(b->goal_x - b->x, b->goal_y - b->y) < 5;
+	if (best < INFINITY || (now < b->next_wander && !arrived))
 		return;
 	b->goal_x = random_between(50, GAME_WIDTH - 50);
 	b->goal_y = random_between(50, GAME_HEIGHT - 50);
 	b->next_wander = now + WANDER_TIME;
 }
 
-static void walk(struct bot *b, double dt)
+/* Towards the goal, weaving from side to side as a person dodging does:
+ * a bot walking a straight line is too easy to hit. */
+static void walk(struct bot *b, double dt, double now)
 {
 	double dx = b->goal_x - b->x, dy = b->goal_y - b->y;
 	double d = hypot(dx, dy);
@@ -253,8 +281,9 @@ static void walk(struct bot *b, double dt)
 		b->vx = b->vy = 0;
 		return;
 	}
-	b->vx = dx / d * skill->speed;
-	b->vy = dy / d * skill->speed;
+	double heading = atan2(dy, dx) + 0.8 * sin(now * 2.5 + b->id);
+	b->vx = cos(heading) * skill->speed;
+	b->vy = sin(heading) * skill->speed;
 	b->x += b->vx * dt;
 	b->y += b->vy * dt;
 	game_clamp_to_arena(&b->x, &b->y);
@@ -274,7 +303,7 @@ static void play(struct bot *b, double now, double dt)
 		return;
 	}
 	choose_goal(b, now);
-	walk(b, dt);
+	walk(b, dt, now);
 	tx = b->goal_x;
 	ty = b->goal_y;
 	bool shoot = play_think(skill, &b->mind, targets,
@@ -328,8 +357,10 @@ static void on_spawn(struct bot *b, const struct game_spawn *m, double now)
 		b->weapon = GAME_GUN;
 		b->next_wander = 0;
 	} else if (!bot_by_id(m->id) && (o = other_by_id(m->id, true))) {
-		*o = (struct other){ m->id, true, m->x, m->y,
-				     now + GAME_SPAWN_PROTECTION };
+		*o = (struct other){ .id = m->id, .alive = true,
+				     .x = m->x, .y = m->y, .seen_at = now,
+				     .shielded_until =
+					     now + GAME_SPAWN_PROTECTION };
 	}
 }
 
@@ -340,6 +371,9 @@ static void on_pos(const struct game_pos *m, double now)
 	if (o) {
 		o->x = m->x;
 		o->y = m->y;
+		o->vx = m->vx;
+		o->vy = m->vy;
+		o->seen_at = now;
 	}
 	time_relay(m, now);
 }

@@ -9,10 +9,10 @@
 #include <string.h>
 
 const struct play_skill play_skills[PLAY_LEVEL_COUNT] = {
-	/*               name     aim_error reaction pause range  speed */
-	[PLAY_EASY]   = { "easy",   14,      0.7,    0.45,  300,  110 },
-	[PLAY_NORMAL] = { "normal",  6,      0.3,    0.1,   450,  150 },
-	[PLAY_HARD]   = { "hard",    1.5,    0.1,    0,    1000,  190 },
+	/*               name     aim_error reaction slowdown range speed */
+	[PLAY_EASY]   = { "easy",    8,      0.4,    1.5,     350,  180 },
+	[PLAY_NORMAL] = { "normal",  6,      0.3,    1.2,     450,  185 },
+	[PLAY_HARD]   = { "hard",    1.5,    0.1,    1,      1000,  190 },
 };
 
 int play_level_by_name(const char *name)
@@ -40,13 +40,31 @@ static const struct play_target *nearest(const struct play_target *targets,
 	return best;
 }
 
+/* The target aimed at already, while it is not shielded and not much
+ * further than the nearest one: a player does not turn to every other
+ * target that comes a little closer (each turn costs a reaction). */
+static const struct play_target *keep_or_switch(
+	const struct play_mind *mind, const struct play_target *targets,
+	int count, const struct play_target *nearest_one, double x, double y)
+{
+	for (int i = 0; i < count && nearest_one; i++) {
+		const struct play_target *t = &targets[i];
+		if (t->id == mind->target_id && !t->shielded &&
+		    hypot(t->x - x, t->y - y) <
+			    1.5 * hypot(nearest_one->x - x, nearest_one->y - y))
+			return t;
+	}
+	return nearest_one;
+}
+
 bool play_think(const struct play_skill *skill, struct play_mind *mind,
 		const struct play_target *targets, int count, double x,
 		double y, int weapon, double now,
 		double (*random)(void *), void *rng, double *aimx,
 		double *aimy)
 {
-	const struct play_target *t = nearest(targets, count, x, y);
+	const struct play_target *t = keep_or_switch(
+		mind, targets, count, nearest(targets, count, x, y), x, y);
 
 	if (!t) {
 		mind->target_id = 0;
@@ -63,13 +81,17 @@ bool play_think(const struct play_skill *skill, struct play_mind *mind,
 	aim += (random(rng) - 0.5) * 2 * skill->aim_error * M_PI / 180;
 	*aimx = x + cos(aim) * distance;
 	*aimy = y + sin(aim) * distance;
-	if (distance > skill->range || now < mind->next_shot ||
+	/* A fan of pellets hits only from near by. */
+	double range = game_weapons[weapon].pellets > 1 ? fmin(skill->range, 200)
+						       : skill->range;
+	if (distance > range || now < mind->next_shot ||
 	    now < mind->aiming_since + skill->reaction)
 		return false;
-	/* A little slower than the weapon allows, so that jitter on the way
-	 * never makes a shot too early for the server. */
-	mind->next_shot = now + game_weapons[weapon].interval * 1.05 + 0.01 +
-			  skill->fire_pause;
+	/* Slower than the weapon allows: by the skill's factor, and always a
+	 * little, so that jitter on the way never makes a shot too early for
+	 * the server. */
+	mind->next_shot = now + game_weapons[weapon].interval *
+				skill->fire_slowdown * 1.05 + 0.01;
 	return true;
 }
 

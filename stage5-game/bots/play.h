@@ -25,7 +25,7 @@ struct play_skill {
 	const char *name;  /* "easy", "normal", "hard": game_bot -s */
 	double aim_error;  /* degrees: each shot misses its aim by up to this */
 	double reaction;   /* s from picking a target to the first shot */
-	double fire_pause; /* s added to the weapon's interval */
+	double fire_slowdown; /* times the weapon's interval between shots */
 	double range;      /* px: no shot at an enemy further away */
 	double speed;      /* px/s when walking, under GAME_TOP_SPEED */
 };
@@ -52,7 +52,7 @@ struct play_mind {
 /* Where to aim and whether to fire now.  Picks the nearest target that is
  * not shielded (the one already aimed at while it stays the nearest),
  * waits the skill's reaction after a change of target, and keeps the
- * weapon's interval plus the skill's pause between shots.  random() gives
+ * weapon's interval times the skill's slowdown between shots.  random() gives
  * numbers in [0, 1).  Without a target: false, and *aimx, *aimy unchanged. */
 bool play_think(const struct play_skill *skill, struct play_mind *mind,
 		const struct play_target *targets, int count, double x,

@@ -16,6 +16,9 @@
 #define AIM_LINE 28     /* px from a player's centre */
 #define HP_BAR_WIDTH 32
 #define SCOREBOARD_ROWS 16
+#define FLASH_SECONDS 0.15  /* a hit player flashes white this long */
+#define BURST_SECONDS 0.6   /* a killed player's burst lasts this long */
+#define LABEL_MAX 24        /* a name, or an id, as text */
 
 enum align { LEFT, CENTRE, RIGHT };
 
@@ -24,12 +27,16 @@ static const SDL_Color grid = { 30, 36, 48, 255 };
 static const SDL_Color white = { 235, 235, 235, 255 };
 static const SDL_Color grey = { 150, 155, 165, 255 };
 static const SDL_Color me_colour = { 90, 220, 120, 255 };
-static const SDL_Color bullet_colour = { 255, 230, 120, 255 };
 static const SDL_Color warning = { 255, 120, 100, 255 };
-/* Others get one of these, by id, so a player keeps its colour. */
+static const SDL_Color shield = { 150, 210, 255, 255 };
+static const SDL_Color hud_strip = { 10, 12, 18, 255 };
+/* Others get one of these, by id, so a player keeps its colour, on its
+ * body and on its bullets. */
 static const SDL_Color palette[] = {
 	{ 230, 90, 80, 255 },  { 90, 150, 240, 255 }, { 240, 160, 60, 255 },
 	{ 190, 110, 230, 255 }, { 80, 210, 220, 255 }, { 240, 110, 180, 255 },
+	{ 250, 230, 90, 255 }, { 160, 120, 80, 255 }, { 120, 130, 255, 255 },
+	{ 255, 150, 130, 255 }, { 0, 160, 140, 255 }, { 200, 200, 200, 255 },
 };
 static const SDL_Color item_colours[GAME_WEAPON_COUNT] = {
 	[GAME_GUN] = { 200, 200, 200, 255 },
@@ -164,19 +171,37 @@ static void draw_items(SDL_Renderer *r, const struct client_fonts *fonts,
 	}
 }
 
-static void draw_bullets(SDL_Renderer *r, const struct client_state *s)
-{
-	set_colour(r, bullet_colour);
-	for (int i = 0; i < s->bullet_count; i++)
-		fill_circle(r, s->bullets[i].x, s->bullets[i].y,
-			    s->bullets[i].r);
-}
-
 static SDL_Color player_colour(const struct client_state *s, int id)
 {
 	if (id == s->my_id)
 		return me_colour;
-	return palette[(unsigned int)id % (sizeof palette / sizeof palette[0])];
+	/* A multiplicative hash: bots' ids are consecutive, and should not
+	 * all get neighbouring colours. */
+	unsigned int h = (unsigned int)id * 2654435761u;
+	return palette[(h >> 16) % (sizeof palette / sizeof palette[0])];
+}
+
+/* A player's name, or its id while it has none. */
+static const char *label_of(const struct client_state *s, int id,
+			    char buf[LABEL_MAX])
+{
+	const struct client_player *p =
+		client_state_find((struct client_state *)s, id);
+
+	if (p && p->name[0])
+		return p->name;
+	snprintf(buf, LABEL_MAX, "%d", id);
+	return buf;
+}
+
+/* Each bullet in its shooter's colour. */
+static void draw_bullets(SDL_Renderer *r, const struct client_state *s)
+{
+	for (int i = 0; i < s->bullet_count; i++) {
+		set_colour(r, player_colour(s, s->bullets[i].shooter_id));
+		fill_circle(r, s->bullets[i].x, s->bullets[i].y,
+			    s->bullets[i].r);
+	}
 }
 
 static void draw_hp_bar(SDL_Renderer *r, double x, double y, double hp)
@@ -198,11 +223,12 @@ static void draw_player(SDL_Renderer *r, const struct client_fonts *fonts,
 			const struct client_player *p, double now)
 {
 	double x, y;
-	char label[24];
+	char label[LABEL_MAX + 8], id[LABEL_MAX];
 
 	client_state_position(p, now, &x, &y);
 	SDL_Color colour = player_colour(s, p->id);
-	set_colour(r, colour);
+	/* Just hit: a white flash. */
+	set_colour(r, now - p->hit_at < FLASH_SECONDS ? white : colour);
 	fill_circle(r, x, y, GAME_PLAYER_RADIUS);
 	double aim = atan2(p->aimy - y, p->aimx - x);
 	set_colour(r, white);
@@ -210,11 +236,39 @@ static void draw_player(SDL_Renderer *r, const struct client_fonts *fonts,
 			   (int)(y + sin(aim) * AIM_LINE));
 	if (p->id == s->my_id) /* set apart: a white ring around us */
 		draw_ring(r, x, y, GAME_PLAYER_RADIUS + 3);
+	/* Spawn protection: a pulsing shield, on every client alike. */
+	if (client_state_shielded(p, now)) {
+		set_colour(r, shield);
+		draw_ring(r, x, y, GAME_PLAYER_RADIUS + 6 + 2 * sin(now * 12));
+	}
 	draw_hp_bar(r, x, y, p->hp);
-	snprintf(label, sizeof label, p->id == s->my_id ? "you (%d)" : "%d",
-		 p->id);
-	draw_text(r, fonts->small, label, (int)x,
-		  (int)(y + GAME_PLAYER_RADIUS + 3), CENTRE, colour);
+	snprintf(label, sizeof label, p->id == s->my_id ? "%s (you)" : "%s",
+		 label_of(s, p->id, id));
+	/* Above the hp bar, but never above the top of the window. */
+	int top = (int)(y - GAME_PLAYER_RADIUS) - 10 - SMALL_POINTS - 6;
+	draw_text(r, fonts->small, label, (int)x, top < 0 ? 0 : top, CENTRE,
+		  colour);
+}
+
+/* A killed player bursts: a ring that grows and fades, and sparks. */
+static void draw_burst(SDL_Renderer *r, const struct client_state *s,
+		       const struct client_player *p, double now)
+{
+	double age = now - p->died_at;
+
+	if (p->died_at <= 0 || age < 0 || age > BURST_SECONDS)
+		return;
+	SDL_Color c = player_colour(s, p->id);
+	double grown = age / BURST_SECONDS;
+	SDL_SetRenderDrawColor(r, c.r, c.g, c.b, (Uint8)(255 * (1 - grown)));
+	draw_ring(r, p->died_x, p->died_y, GAME_PLAYER_RADIUS * (1 + 2 * grown));
+	for (int i = 0; i < 8; i++) {
+		double a = i * M_PI / 4, near = 10 + 30 * grown;
+		SDL_RenderDrawLine(r, (int)(p->died_x + cos(a) * near),
+				   (int)(p->died_y + sin(a) * near),
+				   (int)(p->died_x + cos(a) * (near + 6)),
+				   (int)(p->died_y + sin(a) * (near + 6)));
+	}
 }
 
 static void draw_players(SDL_Renderer *r, const struct client_fonts *fonts,
@@ -228,10 +282,14 @@ static void draw_players(SDL_Renderer *r, const struct client_fonts *fonts,
 			me = p;
 		else if (p->alive)
 			draw_player(r, fonts, s, p, now);
+		else
+			draw_burst(r, s, p, now);
 	}
 	/* Ourselves last, so no one hides us. */
 	if (me && me->alive)
 		draw_player(r, fonts, s, me, now);
+	else if (me)
+		draw_burst(r, s, me, now);
 }
 
 /* ---- What is written on top --------------------------------------------- */
@@ -239,12 +297,13 @@ static void draw_players(SDL_Renderer *r, const struct client_fonts *fonts,
 static void draw_feed(SDL_Renderer *r, const struct client_fonts *fonts,
 		      const struct client_state *s)
 {
-	char line[64];
+	char line[2 * LABEL_MAX + 16], atk[LABEL_MAX], def[LABEL_MAX];
 
 	for (int i = 0; i < s->feed_count; i++) {
 		const struct client_kill *k = &s->feed[i];
-		snprintf(line, sizeof line, "%d killed %d", k->atk_id,
-			 k->def_id);
+		snprintf(line, sizeof line, "%s killed %s",
+			 label_of(s, k->atk_id, atk),
+			 label_of(s, k->def_id, def));
 		bool mine = k->atk_id == s->my_id || k->def_id == s->my_id;
 		draw_text(r, fonts->small, line, (int)GAME_WIDTH - 10,
 			  10 + 18 * i, RIGHT, mine ? me_colour : white);
@@ -257,7 +316,7 @@ static void draw_scoreboard(SDL_Renderer *r, const struct client_fonts *fonts,
 	int order[SCOREBOARD_ROWS];
 	int rows = client_state_ranking(s, order, SCOREBOARD_ROWS);
 	int top = 120, left = 220, width = 360;
-	char text[64];
+	char text[LABEL_MAX + 16], id[LABEL_MAX];
 
 	SDL_SetRenderDrawColor(r, 0, 0, 0, 200);
 	fill_rect(r, left, top, width, 40 + 20 * rows);
@@ -268,7 +327,7 @@ static void draw_scoreboard(SDL_Renderer *r, const struct client_fonts *fonts,
 		const struct client_player *p = &s->players[order[i]];
 		SDL_Color c = player_colour(s, p->id);
 		int y = top + 32 + 20 * i;
-		snprintf(text, sizeof text, "%d%s", p->id,
+		snprintf(text, sizeof text, "%s%s", label_of(s, p->id, id),
 			 p->id == s->my_id ? " (you)" : "");
 		draw_text(r, fonts->small, text, left + 20, y, LEFT, c);
 		snprintf(text, sizeof text, "%d", p->kills);
@@ -303,11 +362,17 @@ void client_draw_frame(SDL_Renderer *r, const struct client_fonts *fonts,
 {
 	SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
 	draw_arena(r);
+	/* The kill feed goes under everything else: a player passing by is
+	 * drawn over it, never hidden by it. */
+	draw_feed(r, fonts, s);
 	draw_items(r, fonts, s);
 	draw_bullets(r, s);
 	draw_players(r, fonts, s, view->now);
-	draw_feed(r, fonts, s);
-	draw_text(r, fonts->small, view->status, 10, 10, LEFT, grey);
+	/* The status line lives in its own strip, under the arena. */
+	set_colour(r, hud_strip);
+	fill_rect(r, 0, (int)GAME_HEIGHT, (int)GAME_WIDTH, CLIENT_HUD_HEIGHT);
+	draw_text(r, fonts->small, view->status, 10, (int)GAME_HEIGHT + 4,
+		  LEFT, grey);
 	if (view->scoreboard)
 		draw_scoreboard(r, fonts, s);
 	if (view->banner)

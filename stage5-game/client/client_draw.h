@@ -20,7 +20,7 @@ struct client_fonts {
 
 /* What the frame shows besides the game itself. */
 struct client_view {
-	const char *status;     /* the top line: connection, weapon, players */
+	const char *status;     /* the strip under the arena: connection, weapon */
 	const char *banner;     /* a message across the middle, or NULL */
 	const char *hint;       /* a smaller line under the banner, or NULL */
 	bool scoreboard;        /* Tab is held */

@@ -180,6 +180,18 @@ static void remove_item(struct client_state *s, int item_id)
 
 /* ---- Messages from the server ------------------------------------------- */
 
+/* Our name, once: the server takes NAME only after our SPAWN. */
+static void send_name(struct client_state *s)
+{
+	struct game_msg msg = { .type = GAME_NAME, .name = { .id = s->my_id } };
+
+	if (s->name_sent || !s->my_name[0])
+		return;
+	memcpy(msg.name.text, s->my_name, sizeof msg.name.text);
+	send_msg(s, &msg);
+	s->name_sent = true;
+}
+
 static void on_spawn(struct client_state *s, const struct game_spawn *m,
 		     double now)
 {
@@ -199,6 +211,7 @@ static void on_spawn(struct client_state *s, const struct game_spawn *m,
 	if (mine) {
 		s->spawn_confirmed = true;
 		s->respawn_at = 0;
+		send_name(s);
 	}
 }
 
@@ -292,6 +305,7 @@ static void on_kill(struct client_state *s, const struct game_kill *m,
 		count_up(&def->deaths);
 		if (def->id == s->my_id && def->alive)
 			s->respawn_at = now + GAME_RESPAWN_DELAY;
+		client_state_position(def, now, &def->died_x, &def->died_y);
 		def->alive = false;
 		def->hp = 0;
 		def->died_at = now;
@@ -398,6 +412,7 @@ void client_state_spawn(struct client_state *s, double now)
 	me->alive = true;
 	me->hp = GAME_START_HP;
 	me->shielded_until = now + GAME_SPAWN_PROTECTION;
+	memcpy(me->name, s->my_name, sizeof me->name);
 	place(me, x, y, now);
 	me->aimx = me->x + 1;
 	me->aimy = me->y;

@@ -31,6 +31,9 @@
 #define CLIENT_EXTRAPOLATE_MAX 1.0 /* s a silent player keeps moving */
 #define CLIENT_SPAWN_RETRIES 3   /* SPAWNs sent again if none comes back */
 #define CLIENT_SPAWN_WAIT 2.0    /* s to wait for our SPAWN to come back */
+/* The window: the arena, and under it a strip for the status line, so
+ * that no text covers a player: GAME_WIDTH x (GAME_HEIGHT + this). */
+#define CLIENT_HUD_HEIGHT 26
 
 struct client_player {
 	int id;
@@ -41,6 +44,7 @@ struct client_player {
 	double shielded_until; /* spawn protection: SPAWN + 2 s, or its FIRE */
 	double hit_at;    /* its last HIT, for the flash */
 	double died_at;   /* its last KILL, for the burst */
+	double died_x, died_y; /* where it was then */
 	char name[GAME_NAME_MAX + 1]; /* from NAME; "" until one comes */
 };
 
@@ -96,6 +100,8 @@ struct client_state {
 	struct client_kill feed[CLIENT_FEED_LINES]; /* the newest last */
 	int feed_count;
 
+	char my_name[GAME_NAME_MAX + 1]; /* "" for none; NAME once spawned */
+	bool name_sent;        /* on this connection */
 	long shots_fired;      /* FIRE lines sent, for the summary */
 	int most_players;      /* the most players seen alive at once */
 

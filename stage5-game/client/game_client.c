@@ -35,6 +35,7 @@
 #define TAKE_AT_ONCE 128 /* lines taken from the queue in one go */
 
 struct options {
+	const char *name; /* --name, or asked for on the terminal */
 	bool autopilot;   /* move and fire by itself */
 	int skill;        /* the autopilot's, enum play_level */
 	long frames;      /* stop after this many frames (0: never) */
@@ -50,6 +51,7 @@ struct client_app {
 	struct client_fonts fonts;
 	struct client_net net;
 	struct client_state state;
+	char name[GAME_NAME_MAX + 1]; /* ours, "" for none */
 	enum client_link shown_link; /* the link state already reported */
 	bool spawned;                /* on this connection */
 	bool shot_wanted;            /* F12 was pressed */
@@ -69,9 +71,12 @@ static double now_seconds(void)
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: game_client [-h] [--autopilot] [--skill LEVEL] "
+	fprintf(to, "usage: game_client [-h] [--name NAME] [--autopilot] "
+		    "[--skill LEVEL] "
 		    "[--frames N] [--screenshot FILE.bmp] [HOST] [PORT]\n"
 		    "  HOST defaults to localhost, PORT to %s\n"
+		    "  --name NAME    your name on everyone's screen (else the "
+		    "client asks)\n"
 		    "  --autopilot    move, aim and fire by itself\n"
 		    "  --skill LEVEL  the autopilot's: easy (default), normal, "
 		    "hard\n"
@@ -88,7 +93,9 @@ static void parse_args(int argc, char **argv, struct client_app *app)
 
 	for (int i = 1; i < argc; i++) {
 		bool has_value = i + 1 < argc;
-		if (strcmp(argv[i], "--autopilot") == 0) {
+		if (strcmp(argv[i], "--name") == 0 && has_value) {
+			app->opt.name = argv[++i];
+		} else if (strcmp(argv[i], "--autopilot") == 0) {
 			app->opt.autopilot = true;
 		} else if (strcmp(argv[i], "--frames") == 0 && has_value) {
 			char *end;
@@ -118,6 +125,32 @@ static void parse_args(int argc, char **argv, struct client_app *app)
 	parse_client_args(count, rest, NULL, &app->cfg);
 }
 
+/* The player's name: --name, else asked for on the terminal (if there is
+ * one: a test or a script has none, and plays without a name).  The same
+ * rules as the server's, so the server does not refuse it. */
+static void choose_name(struct client_app *app)
+{
+	char line[128];
+	const char *name = app->opt.name, *problem;
+
+	while (!name && isatty(STDIN_FILENO)) {
+		printf("your name (Enter for none): ");
+		fflush(stdout);
+		if (!fgets(line, sizeof line, stdin) || line[0] == '\n')
+			return;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!(problem = game_name_problem(line)))
+			name = line;
+		else
+			printf("%s\n", problem);
+	}
+	if (!name)
+		return;
+	if ((problem = game_name_problem(name)))
+		errx(2, "--name %s: %s", name, problem);
+	memcpy(app->name, name, strlen(name) + 1); /* checked: it fits */
+}
+
 /* ---- The window ---------------------------------------------------------- */
 
 static bool open_window(struct client_app *app)
@@ -128,7 +161,7 @@ static bool open_window(struct client_app *app)
 	}
 	app->window = SDL_CreateWindow("game_client", SDL_WINDOWPOS_CENTERED,
 				       SDL_WINDOWPOS_CENTERED, (int)GAME_WIDTH,
-				       (int)GAME_HEIGHT, 0);
+				       (int)GAME_HEIGHT + CLIENT_HUD_HEIGHT, 0);
 	if (!app->window) {
 		warnx("window: %s", SDL_GetError());
 		return false;
@@ -194,6 +227,7 @@ static void connect_game(struct client_app *app, int my_id)
 	client_state_init(&app->state, my_id, (unsigned int)my_id,
 			  now_seconds(), send_to_server, &app->net);
 	app->state.autopilot_level = app->opt.skill;
+	memcpy(app->state.my_name, app->name, sizeof app->name);
 	app->spawned = false;
 	app->shown_link = CLIENT_CONNECTING;
 	client_net_start(&app->net, app->cfg.host, app->cfg.port);
@@ -299,8 +333,9 @@ static void draw(struct client_app *app, enum client_link link,
 		snprintf(status, sizeof status, "connecting to %s port %s...",
 			 app->cfg.host, app->cfg.port);
 	else if (link == CLIENT_CONNECTED)
-		snprintf(status, sizeof status, "%s:%s  you are %d  %s  "
+		snprintf(status, sizeof status, "%s:%s  you are %s (%d)  %s  "
 			 "Tab: scores", app->cfg.host, app->cfg.port,
+			 app->name[0] ? app->name : "nameless",
 			 app->state.my_id,
 			 game_weapons[app->state.weapon].name);
 	else
@@ -374,6 +409,7 @@ int main(int argc, char **argv)
 	if (!app)
 		err(1, "out of memory");
 	parse_args(argc, argv, app);
+	choose_name(app);
 	if (!open_window(app)) {
 		close_window(app);
 		free(app);
