@@ -314,18 +314,19 @@ START_TEST(the_screenshot_shows_the_game)
 		    "raw = zlib.decompress(data)\n"
 		    "rows = [raw[y * (3 * w + 1) + 1:(y + 1) * (3 * w + 1)] for y in range(h)]\n"
 		    "colours = lambda rs: len({r[x:x + 3] for r in rs for x in range(0, 3 * w, 3)})\n"
-		    "print(\"picture %d %d %d %d\" % (w, h, colours(rows), colours(rows[:24])))\n"
+		    "print(\"picture %d %d %d %d\" % (w, h, colours(rows), colours(rows[-24:])))\n"
 		    "' $d/game.png; rc=$?; rm -rf $d; exit $rc", BUILD_WAIT_MS);
-	/* "picture WIDTH HEIGHT COLOURS COLOURS-IN-THE-TOP-24-ROWS" */
-	int width = 0, height = 0, colours = 0, top = 0;
+	/* "picture WIDTH HEIGHT COLOURS COLOURS-IN-THE-BOTTOM-24-ROWS": the
+	 * client's status line has a strip of its own under the arena. */
+	int width = 0, height = 0, colours = 0, strip = 0;
 	const char *summary = strstr(out, "\npicture ");
 
 	ck_assert_msg(rc == 0 && summary, "%s", out);
 	ck_assert_int_eq(sscanf(summary, "\npicture %d %d %d %d", &width,
-				&height, &colours, &top), 4);
-	ck_assert_msg(width == 800 && height == 600, "%s", out);
+				&height, &colours, &strip), 4);
+	ck_assert_msg(width == 800 && height == 626, "%s", out);
 	ck_assert_msg(colours > 10, "a blank picture:\n%s", out);
-	ck_assert_msg(top > 2, "no status line at the top:\n%s", out);
+	ck_assert_msg(strip > 2, "no status line at the bottom:\n%s", out);
 }
 END_TEST
 
