@@ -49,6 +49,7 @@ function startServer() {
       }
     });
     child.on("exit", code => reject(new Error("room_server exited " + code + ":\n" + log)));
+    child.on("error", reject);
   });
 }
 
@@ -258,6 +259,7 @@ function startServerOn(port) {
       }
     });
     child.on("exit", code => reject(new Error("room_server exited " + code + ":\n" + log)));
+    child.on("error", reject);
   });
 }
 
@@ -280,6 +282,7 @@ function startEcho() {
       if (m) resolve({ child, port: m[1] });
     });
     child.on("exit", code => reject(new Error("echo_server exited " + code)));
+    child.on("error", reject);
   });
 }
 
@@ -289,6 +292,7 @@ function runChecker(stage, echoPort, name) {
                                  "--room", `127.0.0.1:${server.port}`, "--name", name],
                     { stdio: "ignore", env: { ...process.env, XDG_CACHE_HOME: work } });
     c.on("exit", code => resolve(code));
+    c.on("error", () => resolve(-1));
   });
 }
 
@@ -336,4 +340,7 @@ try {
   if (server) server.child.kill("SIGTERM");
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   rmSync(work, { recursive: true, force: true });
+  // Whatever is still open (a child's pipe after a failure) must not
+  // keep the test running.
+  process.exit(process.exitCode ?? 0);
 }
