@@ -46,7 +46,7 @@ if [ -z "$port" ]; then
 fi
 
 SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy timeout 60 \
-	stage5-game/game_client --autopilot --frames "$frames" \
+	stage5-game/game_client --autopilot --name ann --frames "$frames" \
 	--screenshot "$work/game.bmp" 127.0.0.1 "$port" >"$work/client.out"
 python3 slides/pictures/bmp2png.py "$work/game.bmp" "$out"
 echo "screenshot: $out ($(cat "$work/client.out"))"
