@@ -80,6 +80,12 @@ static int sent_of(enum game_msg_type type, struct game_msg *out, int max)
 
 static struct client_state *state;
 
+/* A repeatable random number in [0, 1) for play.c. */
+static double unit_random(void *seed)
+{
+	return (double)(rand_r(seed) % 10000) / 10000;
+}
+
 static void new_state(void)
 {
 	forget_sent();
@@ -1049,6 +1055,8 @@ START_TEST(client_takes_its_options)
 	char *bad_frames[] = { GAME_CLIENT, "--frames", "x", NULL };
 	char *bad_flag[] = { GAME_CLIENT, "-Z", NULL };
 	char *bad_port[] = { GAME_CLIENT, "localhost", "99999", NULL };
+	char *bad_name[] = { GAME_CLIENT, "--name", "a\xe2\x80\xae" "b", NULL };
+	char *bad_skill[] = { GAME_CLIENT, "--skill", "expert", NULL };
 
 	require_client();
 	ck_assert_int_eq(run_program(help, "", out, sizeof out, WAIT_MS), 0);
@@ -1060,6 +1068,35 @@ START_TEST(client_takes_its_options)
 				     WAIT_MS), 2);
 	ck_assert_int_eq(run_program(bad_port, "", out, sizeof out,
 				     WAIT_MS), 2);
+	ck_assert_int_eq(run_program(bad_name, "", out, sizeof out,
+				     WAIT_MS), 2);
+	ck_assert_int_eq(run_program(bad_skill, "", out, sizeof out,
+				     WAIT_MS), 2);
+}
+END_TEST
+
+/* A spawn point is away from the others: of the candidates, the one
+ * furthest from its nearest player. */
+START_TEST(spawn_points_keep_away_from_the_others)
+{
+	const struct play_target crowd[] = {
+		{ 1, 100, 100, false }, { 2, 150, 120, false },
+		{ 3, 120, 500, false }, { 4, 700, 100, false },
+	};
+	unsigned int seed = 7;
+
+	for (int run = 0; run < 50; run++) {
+		double x, y, nearest = INFINITY;
+		play_spawn_point(crowd, 4, 50, unit_random, &seed, &x, &y);
+		ck_assert(x >= 50 && x <= GAME_WIDTH - 50 && y >= 50 &&
+			  y <= GAME_HEIGHT - 50);
+		for (int i = 0; i < 4; i++)
+			nearest = fmin(nearest, hypot(crowd[i].x - x,
+						      crowd[i].y - y));
+		/* Half the arena is 200 px or more from everyone. */
+		ck_assert_msg(nearest > 150, "spawned %.0f px from a player",
+			      nearest);
+	}
 }
 END_TEST
 
@@ -1208,6 +1245,7 @@ Suite *client_suite(void)
 	tcase_add_test(player, spawn_is_sent_again_if_it_does_not_come_back);
 	tcase_add_test(player, ranking_is_kills_then_fewest_deaths);
 	tcase_add_test(player, autopilot_aims_at_the_nearest_and_fires);
+	tcase_add_test(player, spawn_points_keep_away_from_the_others);
 	tcase_add_test(network, net_delivers_lines_split_or_merged);
 	tcase_add_test(network, net_skips_long_lines_and_nul_bytes);
 	tcase_add_test(network, net_a_full_queue_loses_nothing);

@@ -512,6 +512,29 @@ START_TEST(bullets_hit_until_kill_then_the_dead_wait)
 }
 END_TEST
 
+/* NAME: only for one's own, spawned id, one a second; relayed to all,
+ * and a newcomer gets the names of those already there. */
+START_TEST(names_are_relayed_and_sent_to_newcomers)
+{
+	struct game_world *w = new_world(3);
+
+	refuse_line(w, 0, "NAME 1 ann", 0, GAME_REFUSED_NO_SPAWN);
+	accept_line(w, 0, "SPAWN 1 100 100 100", 0);
+	accept_line(w, 1, "SPAWN 2 700 500 100", 0);
+	forget_sent();
+	accept_line(w, 0, "NAME 1 ann", 1);
+	ck_assert_str_eq(sent[0], "NAME 1 ann\n");
+	ck_assert_str_eq(sent[1], "NAME 1 ann\n");
+	refuse_line(w, 1, "NAME 1 eve", 1, GAME_REFUSED_SPOOFED);
+	refuse_line(w, 0, "NAME 1 anna", 1.5, GAME_REFUSED_RATE);
+	accept_line(w, 0, "NAME 1 anna", 2.1);
+	/* The newcomer: the world, then the names. */
+	accept_line(w, 2, "SPAWN 3 400 300 100", 3);
+	ck_assert_msg(strstr(sent[2], "NAME 1 anna\n"), "%s", sent[2]);
+	free(w);
+}
+END_TEST
+
 /* Reconnecting with the same id right after a KILL does not skip the
  * wait; a new id is a new player and may spawn at once. */
 START_TEST(an_id_that_left_keeps_its_respawn_time)
@@ -1183,13 +1206,16 @@ START_TEST(programs_keep_the_contract)
 	char *bot_help[] = { GAME_BOT, "-h", NULL };
 	char *bot_bad[] = { GAME_BOT, "-n", "0", NULL };
 	char *bot_nobody[] = { GAME_BOT, "127.0.0.1", "1", NULL };
+	char *bot_skill[] = { GAME_BOT, "-s", "expert", NULL };
 
 	ck_assert_int_eq(run_program(help, "", out, sizeof out, WAIT_MS), 0);
 	ck_assert(strstr(out, "-r HZ") && strstr(out, "-b N"));
 	ck_assert_int_eq(run_program(bad, "", out, sizeof out, WAIT_MS), 2);
 	ck_assert_int_eq(run_program(bot_help, "", out, sizeof out, WAIT_MS), 0);
-	ck_assert(strstr(out, "-n N"));
+	ck_assert(strstr(out, "-n N") && strstr(out, "easy, normal or hard"));
 	ck_assert_int_eq(run_program(bot_bad, "", out, sizeof out, WAIT_MS), 2);
+	ck_assert_int_eq(run_program(bot_skill, "", out, sizeof out, WAIT_MS),
+			 2);
 	ck_assert_int_eq(run_program(bot_nobody, "", out, sizeof out, WAIT_MS),
 			 1);
 }
@@ -1312,6 +1338,7 @@ Suite *stage5_suite(void)
 	tcase_add_test(world, movement_is_budgeted_over_time_not_per_line);
 	tcase_add_test(world, newcomers_are_protected_until_they_fire);
 	tcase_add_test(world, an_id_that_left_keeps_its_respawn_time);
+	tcase_add_test(world, names_are_relayed_and_sent_to_newcomers);
 	tcase_add_test(world, shotgun_pellets_are_one_shot);
 	tcase_add_test(world, bullets_hit_until_kill_then_the_dead_wait);
 	tcase_add_test(world, bullets_leave_the_arena);
