@@ -59,6 +59,19 @@ static const struct exercise exercises[] = {
 	{ "4-2", "stage4-chat/chat_server", "stage4-chat/chat_commands.c",
 	  "4", "EXTRA /dice N: not found", false, "EXTRA /dice N: supported",
 	  NULL },
+	/* The game, a step at a time: 5-1 is step 0, which accepts players
+	 * and does nothing else. */
+	{ "5-1", "stage5-game/game_server", "stage5-game/game_world.c",
+	  "5 --step 1", "FAIL SPAWN reaches the others", true,
+	  "checks passed", NULL },
+	{ "5-2", "stage5-game/game_server", "stage5-game/game_world.c",
+	  "5 --step 2", "FAIL POS reaches the others", true, "checks passed",
+	  NULL },
+	{ "5-3", "stage5-game/game_server", "stage5-game/game_world.c",
+	  "5 --step 3", "FAIL HIT when a bullet meets a player", true,
+	  "checks passed", NULL },
+	{ "5-4", "stage5-game/game_server", "stage5-game/game_world.c",
+	  "5 --step 4", "FAIL PUTITEM", true, "checks passed", NULL },
 };
 
 static char out[OUT_MAX];
@@ -136,12 +149,24 @@ static void build(const char *dir)
 		      dir, out);
 }
 
+/* Whether the checker takes --step (it checks the game a step at a time). */
+static bool checker_has_steps(void)
+{
+	return sh("tests/stagecheck -h 2>&1", WAIT_MS) == 0 &&
+	       strstr(out, "--step") != NULL;
+}
+
 START_TEST(skeleton_fails_its_check_and_the_answer_passes_it)
 {
 	const struct exercise *e = &exercises[_i];
 	char tmp[] = "/tmp/exercises-test-XXXXXX";
 	char dir[256], command[2048];
 
+	if (e->check && strstr(e->check, "--step") && !checker_has_steps()) {
+		fprintf(stderr, "exercises: practice %s not checked: "
+			"tests/stagecheck has no --step yet\n", e->tag);
+		return;
+	}
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 	snprintf(dir, sizeof dir, "%s/%s", tmp, e->tag);
 	snprintf(command, sizeof command,
