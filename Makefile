@@ -287,6 +287,8 @@ bench: all $(BENCH)
 # make doctor     what this machine lacks for the workshop, in plain words.
 #                 ROOM=HOST[:PORT] [ROOM_NAME=NAME] also tells the room.
 MARP = slides/node_modules/.bin/marp
+# npm ci has run for the current package-lock.json (a new pin reinstalls).
+SLIDES_NPM = slides/node_modules/.installed
 PRACTICE = slides/practice/line_client
 
 # The pictures: Graphviz sources, slides/pictures/*.dot, drawn as SVG
@@ -294,7 +296,7 @@ PRACTICE = slides/practice/line_client
 # `make screenshots` and is committed, so no SDL is needed here.
 PICTURES = $(patsubst %.dot,%.svg,$(wildcard slides/pictures/*.dot))
 
-slides: $(MARP) $(PICTURES)
+slides: $(SLIDES_NPM) $(PICTURES)
 	@python3 slides/snippets.py --check >/dev/null || echo "make slides:" \
 		"warning: some code blocks are stale: slides/snippets.py --update"
 	@! command -v fc-list >/dev/null || fc-list :lang=ko family | \
@@ -335,10 +337,11 @@ test-slides:
 		echo "$$run $$t"; $$run $$t || exit 1; \
 	done
 
-$(MARP):
+$(SLIDES_NPM): slides/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "make slides needs node" \
-		"and npm: sh tests/install-deps.sh installs them"; exit 1; }
+		"and npm: sh tests/install-deps.sh slides installs them"; exit 1; }
 	npm ci --prefix slides --no-audit --no-fund
+	touch $@
 
 exercises:
 	@command -v python3 >/dev/null 2>&1 || { echo "make exercises needs" \

@@ -128,9 +128,7 @@ void serve_quiz(int fd, int seconds)
 
 	if (in && out) {
 		ask_one_question(in, out, seconds);
-	} else {
-		/* Out of descriptors (or memory) for the streams: say so on
-		 * the bare socket, as accept_client() does at its limit. */
+	} else { /* no descriptor for a stream: say so, on the socket */
 		log_errno("fdopen");
 		send_text(fd, SERVER_FULL_LINE);
 	}
