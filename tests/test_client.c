@@ -983,7 +983,9 @@ START_TEST(client_survives_a_hostile_server_that_then_leaves)
 	int listener = listen_loopback(port);
 
 	require_client();
-	char *argv[] = { GAME_CLIENT, "--autopilot", "--frames", "150",
+	/* Frames enough to outlast the exchange even on a slow machine: the
+	 * client must still be there when the server hangs up. */
+	char *argv[] = { GAME_CLIENT, "--autopilot", "--frames", "1200",
 			 "127.0.0.1", port, NULL };
 	client_start(&run, argv);
 	int fd = accept_within(listener, 2 * WAIT_MS);
