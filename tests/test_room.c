@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ROOM_SERVER "tests/room_server"
@@ -907,6 +908,13 @@ static int run_doctor_report(const char *via, const char *room, const char *name
 	return status;
 }
 
+/* This machine's own verdict (0: ready): a fresh one that ran only make
+ * test may lack what only the doctor asks for (nc, a Korean font). */
+static int doctor_verdict(void)
+{
+	return WEXITSTATUS(system("sh slides/doctor.sh >/dev/null 2>&1"));
+}
+
 START_TEST(doctor_reports_the_roll_call_with_curl_or_bash)
 {
 	static const char *const vias[] = { "curl", "bash" };
@@ -920,10 +928,12 @@ START_TEST(doctor_reports_the_roll_call_with_curl_or_bash)
 	room_start(&s, NULL);
 	snprintf(room, sizeof room, "127.0.0.1:%d", s.port);
 	bare_path(bare);
+	int verdict = doctor_verdict();
+	const char *ready = verdict == 0 ? "\"ready\":true" : "\"ready\":false";
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(name, sizeof name, "ready-%s", vias[i]);
 		ck_assert_int_eq(run_doctor_report(vias[i], room, name, out,
-						   sizeof out, NULL), 0);
+						   sizeof out, NULL), verdict);
 		ck_assert_msg(strstr(out, "Reported to the room at"), "%s", out);
 		snprintf(name, sizeof name, "bare-%s", vias[i]);
 		/* The doctor's verdict (1: things missing) is the exit status. */
@@ -932,10 +942,13 @@ START_TEST(doctor_reports_the_roll_call_with_curl_or_bash)
 		ck_assert_msg(strstr(out, "Reported to the room at"), "%s", out);
 	}
 	ck_assert_int_eq(get_state(&s), 200);
-	ck_assert(strstr(body(), "\"name\":\"ready-curl\",\"current\":\"\","
-			 "\"stuck_since\":0,\"doctor\":{\"ready\":true"));
-	ck_assert(strstr(body(), "\"name\":\"ready-bash\",\"current\":\"\","
-			 "\"stuck_since\":0,\"doctor\":{\"ready\":true"));
+	for (size_t i = 0; i < 2; i++) {
+		char expected[128];
+		snprintf(expected, sizeof expected, "\"name\":\"ready-%s\","
+			 "\"current\":\"\",\"stuck_since\":0,\"doctor\":{%s",
+			 vias[i], ready);
+		ck_assert_msg(strstr(body(), expected), "no %s", expected);
+	}
 	const char *bash = strstr(body(), "\"name\":\"bare-bash\"");
 	ck_assert(bash && strstr(bash, "\"ready\":false"));
 	ck_assert(strstr(bash, "\"missing\":[\"C compiler\",\"make\""));
@@ -962,10 +975,11 @@ START_TEST(doctor_gives_up_on_a_silent_room_in_time)
 		  listen(fd, 8) == 0 &&
 		  getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
 	snprintf(room, sizeof room, "127.0.0.1:%d", ntohs(addr.sin_port));
+	int verdict = doctor_verdict();
 	for (size_t i = 0; i < 2; i++) {
 		long long start = now_ms();
 		ck_assert_int_eq(run_doctor_report(vias[i], room, "x", out,
-						   sizeof out, NULL), 0);
+						   sizeof out, NULL), verdict);
 		ck_assert_msg(!strstr(out, "Reported"), "%s", out);
 		ck_assert_msg(now_ms() - start < 3500, "%s: %lld ms", vias[i], now_ms() - start);
 	}
