@@ -213,6 +213,8 @@ static enum game_verdict handle_spawn(struct game_world *w, int slot,
 				     .alive = true, .x = m->x, .y = m->y,
 				     .hp = GAME_START_HP, .weapon = GAME_GUN,
 				     .moved_at = now, .ready_at = now,
+				     /* the one fixed slack, from the start */
+				     .move_budget = GAME_MOVE_SLACK,
 				     .named_at = p->named_at,
 				     .shielded_until =
 					     now + GAME_SPAWN_PROTECTION };

@@ -385,20 +385,24 @@ START_TEST(positions_stay_in_the_arena_and_under_top_speed)
 
 	accept_line(w, 0, "SPAWN 1 400 300 100", 0);
 	accept_line(w, 1, "SPAWN 2 100 100 100", 0);
-	/* 0.1 s after: at most 200 * 1.25 * 0.1 = 25 px further. */
+	/* At once: the fixed slack of 10 px, however soon after SPAWN. */
+	accept_line(w, 0, "POS 1 401 300 0 0 0 0", 0);
+	ck_assert_double_eq_tol(p->x, 401, 1e-6);
+	/* 0.1 s after: at most 200 * 1.25 * 0.1 = 25 px more (9 px of the
+	 * slack are left). */
 	accept_line(w, 0, "POS 1 700 300 5000 0 0 0", 0.1);
-	ck_assert_double_eq_tol(p->x, 425, 1e-6);
+	ck_assert_double_eq_tol(p->x, 401 + 9 + 25, 1e-6);
 	ck_assert_double_eq_tol(p->vx, GAME_TOP_SPEED, 1e-6);
-	ck_assert(strstr(sent[1], "POS 1 425 300 200 0 0 0\n"));
+	ck_assert(strstr(sent[1], "POS 1 435 300 200 0 0 0\n"));
 	/* An honest move passes unchanged: 20 px in 0.1 s. */
-	accept_line(w, 0, "POS 1 445 300 200 0 0 0", 0.2);
-	ck_assert_double_eq_tol(p->x, 445, 1e-6);
+	accept_line(w, 0, "POS 1 455 300 200 0 0 0", 0.2);
+	ck_assert_double_eq_tol(p->x, 455, 1e-6);
 	/* A long silence buys no teleport: one second's worth at most,
 	 * 200 * 1.25 + 10 = 260 px. */
-	accept_line(w, 0, "POS 1 445 -900 0 0 0 0", 100);
+	accept_line(w, 0, "POS 1 455 -900 0 0 0 0", 100);
 	ck_assert_double_eq_tol(p->y, 300 - 260, 1e-6);
 	accept_line(w, 0, "POS 1 -900 40 0 0 0 0", 200);
-	ck_assert_double_eq_tol(p->x, 445 - 260, 1e-6);
+	ck_assert_double_eq_tol(p->x, 455 - 260, 1e-6);
 	free(w);
 }
 END_TEST
