@@ -143,7 +143,13 @@ room: tests/room_server
 ROOM_DRIVER = tests/room/node_modules/playwright-core/package.json
 ROOM_SCREENSHOT ?= build/room-page.png
 
-test-room: tests/room_server tests/stagecheck stage1-echo/echo_server $(ROOM_DRIVER)
+test-room: room-deps
+	@$(MAKE) --no-print-directory run-test-room
+
+room-deps:
+	@sh tests/install-deps.sh room
+
+run-test-room: tests/room_server tests/stagecheck stage1-echo/echo_server $(ROOM_DRIVER)
 	@command -v chromium >/dev/null 2>&1 || { echo "make test-room needs" \
 		"chromium: apt-get install -y chromium"; exit 1; }
 	@mkdir -p build
@@ -170,7 +176,7 @@ TEST_SUITES += tests/test_stagecheck.o
 # make stagecheck-long: 20 runs of `tests/stagecheck 5` against a game
 # server with 3 bots and 20 with 8, all passing (some 4 minutes; make test
 # does 3 of each).  For CI.
-.PHONY: stagecheck-long
+.PHONY: stagecheck-long test-room room-deps run-test-room
 stagecheck-long: all $(TEST_RUNNER)
 	STAGECHECK_RUNS=20 CK_RUN_SUITE=stagecheck CK_RUN_CASE="bots playing" \
 		./$(TEST_RUNNER)
