@@ -236,7 +236,7 @@ sanitize: build-copy-$(SAN)
 build-copy-%:
 	rm -rf build/$*
 	mkdir -p build/$*
-	cp -r Makefile common stage*-* tests build/$*/
+	cp -r Makefile README.md common stage*-* tests build/$*/
 	$(MAKE) -C build/$* --no-print-directory clean
 
 # ---- portability ---------------------------------------------------------

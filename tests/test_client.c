@@ -958,7 +958,9 @@ static struct game_msg expect_from_client(int fd, enum game_msg_type type)
 {
 	char line[256];
 	struct game_msg m;
-	long long deadline = now_ms() + WAIT_MS;
+	/* Twice the usual wait: under a sanitizer on a loaded machine the
+	 * client's frames come slowly. */
+	long long deadline = now_ms() + 2 * WAIT_MS;
 
 	while (now_ms() < deadline &&
 	       recv_line(fd, line, sizeof line, WAIT_MS)) {
