@@ -26,8 +26,9 @@ static void worker_process(int listen_fd, const struct server_config *cfg,
 	char peer[PEER_NAME_LEN];
 	int client_fd;
 
-	/* Have the kernel send us SIGTERM when the master ends, so stopping
-	 * the master stops every worker (see compat.h). */
+	stop_on_signals(); /* a worker just stops: not the master's handler */
+	/* Have the kernel send us SIGTERM when the master ends, so a master
+	 * that dies stops every worker too (see compat.h). */
 	if (die_with_parent(SIGTERM) < 0)
 		log_errno("die_with_parent");
 	if (getppid() != master) /* it ended before that call */
@@ -84,6 +85,41 @@ static void forget_worker(pid_t *workers, int count, pid_t dead, int status)
 	}
 }
 
+/* The workers, for the master's signal handler: a pid_t is written whole,
+ * so the handler sees either the old pid or the new one. */
+static pid_t *workers_to_stop;
+static int workers_count;
+
+/* SIGINT or SIGTERM in the master: stop every worker and wait until each
+ * has ended, so that when the master is gone the port is free again and a
+ * restart can listen on it at once.  kill(), waitpid(), write() and
+ * _exit() are all async-signal-safe. */
+static void stop_master(int signo)
+{
+	(void)signo;
+	for (int i = 0; i < workers_count; i++)
+		if (workers_to_stop[i] > 0)
+			kill(workers_to_stop[i], SIGTERM);
+	for (int i = 0; i < workers_count; i++)
+		while (workers_to_stop[i] > 0 &&
+		       waitpid(workers_to_stop[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	ssize_t ignored = write(STDERR_FILENO, "quiz_prefork: stopping\n", 23);
+	(void)ignored;
+	_exit(0);
+}
+
+static void stop_workers_on_signals(pid_t *workers, int count)
+{
+	struct sigaction sa = { .sa_handler = stop_master };
+
+	workers_to_stop = workers;
+	workers_count = count;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		err(1, "sigaction");
+}
+
 /* Keep the workers running for ever: start one in the place of each that
  * ends, and while fork() fails, try again every second. */
 static void keep_workers_running(pid_t *workers, int listen_fd,
@@ -126,6 +162,7 @@ int main(int argc, char **argv)
 	if (listen_fd < 0)
 		return 1;
 
+	stop_workers_on_signals(workers, cfg.workers);
 	keep_workers_running(workers, listen_fd, &cfg);
 
 	close(listen_fd); /* not reached: signals exit elsewhere */
