@@ -9,6 +9,7 @@
 #include "game.h"
 #include "client_state.h"
 #include "client_net.h"
+#include "compat.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1201,7 +1202,7 @@ START_TEST(a_newcomer_survives_its_first_ten_seconds)
 		start_game(&games[i], 500001 + i);
 	start = now = now_ms() / 1000.0;
 	while (now - start < seconds + 2) {
-		usleep(1000000 / 60);
+		sleep_us(1000000 / 60);
 		now = now_ms() / 1000.0;
 		for (int i = 0; i < NEWCOMER_GAMES; i++)
 			play_frame(&games[i], now);
