@@ -500,8 +500,10 @@ START_TEST(autopilot_aims_at_the_nearest_and_fires)
 	bool fired = false;
 
 	new_state();
-	client_state_spawn(state, 100.0);
-	apply("SPAWN 42 400 300 100", 100.0);
+	/* We came first: our own protection (2 s) is over at 100, when the
+	 * other two come. */
+	client_state_spawn(state, 98.0);
+	apply("SPAWN 42 400 300 100", 98.0);
 	apply("SPAWN 7 380 290 100", 100.0);
 	apply("SPAWN 8 450 320 100", 100.0);
 	/* Both are spawn-protected: no shot at them. */
@@ -1105,6 +1107,86 @@ START_TEST(spawn_points_keep_away_from_the_others)
 }
 END_TEST
 
+/* A view of one moment for play.c: us at (x, y) with a GUN. */
+static struct play_view view_at(double x, double y, double now,
+				const struct play_target *targets, int count,
+				unsigned int *seed)
+{
+	return (struct play_view){ .now = now, .id = 1, .x = x, .y = y,
+				   .weapon = GAME_GUN, .hp = GAME_START_HP,
+				   .targets = targets,
+				   .target_count = count,
+				   .random = unit_random, .rng = seed };
+}
+
+/* Spawn protection ends with the first shot: a computer player spends it
+ * getting away from whoever is near, and fires once it is over. */
+START_TEST(a_shielded_player_holds_its_fire_and_gets_away)
+{
+	const struct play_target enemy = { 2, 100, 100, false };
+	unsigned int seed = 3;
+	struct play_mind mind = { 0 };
+	struct play_view view = view_at(150, 100, 10, &enemy, 1, &seed);
+	double aimx, aimy;
+
+	view.shielded = true;
+	for (double now = 10; now < 12; now += 0.1) {
+		view.now = now;
+		ck_assert_msg(!play_think(&play_skills[PLAY_EASY], &mind, &view,
+					  &aimx, &aimy),
+			      "fired at %.1f s while shielded", now);
+	}
+	view.shielded = false;
+	ck_assert(play_think(&play_skills[PLAY_EASY], &mind, &view, &aimx,
+			     &aimy));
+	/* Where it walks meanwhile: away (a random spot would be within
+	 * 300 px of the enemy one time in five). */
+	view.shielded = true;
+	for (unsigned int run = 0; run < 30; run++) {
+		seed = run;
+		mind = (struct play_mind){ 0 };
+		play_choose_goal(&mind, &view);
+		ck_assert_msg(hypot(mind.goal_x - enemy.x,
+				    mind.goal_y - enemy.y) > 300,
+			      "run %u: walks to (%.0f, %.0f), near the enemy",
+			      run, mind.goal_x, mind.goal_y);
+	}
+}
+END_TEST
+
+/* Items are worth a walk, but not one into a fight (another player is
+ * nearer to it) and not a shotgun (its fan misses at a bot's range). */
+START_TEST(players_walk_to_items_nobody_else_is_nearer_to)
+{
+	const struct play_target other = { 2, 210, 200, false };
+	const struct play_item items[] = {
+		{ 200, 200, GAME_BIGGUN },  /* the other is on it */
+		{ 450, 300, GAME_SHOTGUN }, /* the nearest */
+		{ 700, 500, GAME_MINIGUN }, /* the one to walk to */
+	};
+	unsigned int seed = 5;
+	struct play_mind mind = { 0 };
+	struct play_view view = view_at(400, 300, 10, &other, 1, &seed);
+	double heading;
+
+	view.items = items;
+	view.item_count = 3;
+	play_choose_goal(&mind, &view);
+	ck_assert(mind.goal_x == 700 && mind.goal_y == 500);
+	ck_assert(play_heading(&mind, &view, &heading));
+	/* Weaving, but towards it: within 0.8 rad of its bearing. */
+	ck_assert(fabs(heading - atan2(200, 300)) <= 0.8 + 1e-9);
+	/* With no item left, a random spot away from the walls. */
+	view.item_count = 0;
+	view.x = 700;
+	view.y = 500;
+	play_choose_goal(&mind, &view);
+	ck_assert(mind.goal_x >= 50 && mind.goal_x <= GAME_WIDTH - 50 &&
+		  mind.goal_y >= 50 && mind.goal_y <= GAME_HEIGHT - 50);
+	ck_assert(!(mind.goal_x == 700 && mind.goal_y == 500));
+}
+END_TEST
+
 /* ---- A newcomer's first minute ------------------------------------------ */
 
 /* One game of `make run` (game_server -b 3: three easy bots) and a
@@ -1251,6 +1333,8 @@ Suite *client_suite(void)
 	tcase_add_test(player, ranking_is_kills_then_fewest_deaths);
 	tcase_add_test(player, autopilot_aims_at_the_nearest_and_fires);
 	tcase_add_test(player, spawn_points_keep_away_from_the_others);
+	tcase_add_test(player, a_shielded_player_holds_its_fire_and_gets_away);
+	tcase_add_test(player, players_walk_to_items_nobody_else_is_nearer_to);
 	tcase_add_test(network, net_delivers_lines_split_or_merged);
 	tcase_add_test(network, net_skips_long_lines_and_nul_bytes);
 	tcase_add_test(network, net_a_full_queue_loses_nothing);

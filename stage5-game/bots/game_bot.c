@@ -6,10 +6,11 @@
  *
  * N players in one process and one thread: poll() waits on all N sockets
  * and wakes up BOT_HZ times a second to move, aim and fire.  Each bot
- * spawns, walks to the nearest item or else wanders, aims at the nearest
- * enemy that is not spawn-protected and fires as well as its skill lets
- * it (play.c, which the client's autopilot uses too), and respawns 10 s
- * after a KILL.
+ * spawns, walks (away from everyone while its own spawn protection lasts,
+ * then to the nearest item nobody is nearer to, or else anywhere), aims at
+ * the nearest enemy that is not spawn-protected and fires as well as its
+ * skill lets it (all of that is play.c, which the client's autopilot uses
+ * too), and respawns 10 s after a KILL.
  * Once a second it prints what all of them saw: messages in and out, hits,
  * kills, and the relay latency (from one bot's POS leaving to another bot
  * of ours receiving it).
@@ -35,8 +36,10 @@
 
 #define BOTS_MAX 999       /* ids are BOTS_MAX + 1 apart per process */
 #define BOT_HZ 20          /* decisions per second */
-#define POS_INTERVAL 0.2   /* s between two POS of one bot */
-#define WANDER_TIME 3.0    /* s before a wandering bot picks a new goal */
+/* A POS at every decision, as our client sends one at every change of
+ * its keys: the server tests hits against the last POS it has, so a
+ * player who reports seldom is hit where it was, an easier target. */
+#define POS_INTERVAL (1.0 / BOT_HZ)
 #define OTHERS_MAX 64      /* players of other processes we keep track of */
 #define ITEMS_MAX 32
 
@@ -53,8 +56,7 @@ struct bot {
 	bool named;          /* our NAME went out (after our first SPAWN) */
 	struct play_mind mind;
 	double spawn_sent_at;
-	double next_pos, next_wander;
-	double goal_x, goal_y;
+	double next_pos;
 	int next_bullet_id;
 	double pos_sent_at;  /* for the relay latency */
 	double pos_sent_x, pos_sent_y;
@@ -229,59 +231,32 @@ static void send_spawn(struct bot *b, double now)
 	b->spawn_sent_at = now;
 }
 
-/* Whether another of our bots, nearer, is walking to that item already. */
-static bool taken_by_another(const struct bot *b, const struct game_putitem *it)
+/* What b knows now, as play.c wants it. */
+static struct play_view view_of(const struct bot *b, double now)
 {
-	double mine = hypot(it->x - b->x, it->y - b->y);
+	static struct play_item known[ITEMS_MAX];
 
-	for (int i = 0; i < bot_count; i++) {
-		const struct bot *o = &bots[i];
-		if (o != b && o->alive && o->goal_x == it->x &&
-		    o->goal_y == it->y && hypot(it->x - o->x, it->y - o->y) < mine)
-			return true;
-	}
-	return false;
+	for (int i = 0; i < item_count; i++)
+		known[i] = (struct play_item){ items[i].x, items[i].y,
+					       items[i].kind };
+	return (struct play_view){
+		.now = now, .id = b->id, .x = b->x, .y = b->y,
+		.weapon = b->weapon, .shielded = now < b->shielded_until,
+		.hp = b->hp,
+		.targets = targets, .target_count = collect_targets(b, now),
+		.items = known, .item_count = item_count,
+		.random = random_unit, .rng = NULL,
+	};
 }
 
-/* Where to walk: the nearest item no other bot of ours is after (bots in
- * a heap only shoot each other), or else a random spot, now and then a
- * new one. */
-static void choose_goal(struct bot *b, double now)
+static void walk(struct bot *b, const struct play_view *view, double dt)
 {
-	double best = INFINITY;
+	double heading;
 
-	for (int i = 0; i < item_count; i++) {
-		double d = hypot(items[i].x - b->x, items[i].y - b->y);
-		/* A shotgun's fan misses at our range: not worth a walk. */
-		if (d < best && items[i].kind != GAME_SHOTGUN &&
-		    !taken_by_another(b, &items[i])) {
-			best = d;
-			b->goal_x = items[i].x;
-			b->goal_y = items[i].y;
-		}
-	}
-	/* A goal reached is no reason to stand still: a standing player is
-	 * the easiest to hit. */
-	bool arrived = hypot(b->goal_x - b->x, b->goal_y - b->y) < 5;
-	if (best < INFINITY || (now < b->next_wander && !arrived))
-		return;
-	b->goal_x = random_between(50, GAME_WIDTH - 50);
-	b->goal_y = random_between(50, GAME_HEIGHT - 50);
-	b->next_wander = now + WANDER_TIME;
-}
-
-/* Towards the goal, weaving from side to side as a person dodging does:
- * a bot walking a straight line is too easy to hit. */
-static void walk(struct bot *b, double dt, double now)
-{
-	double dx = b->goal_x - b->x, dy = b->goal_y - b->y;
-	double d = hypot(dx, dy);
-
-	if (d < 5) {
+	if (!play_heading(&b->mind, view, &heading)) {
 		b->vx = b->vy = 0;
 		return;
 	}
-	double heading = atan2(dy, dx) + 0.8 * sin(now * 2.5 + b->id);
 	b->vx = cos(heading) * skill->speed;
 	b->vy = sin(heading) * skill->speed;
 	b->x += b->vx * dt;
@@ -291,8 +266,6 @@ static void walk(struct bot *b, double dt, double now)
 
 static void play(struct bot *b, double now, double dt)
 {
-	double tx = 0, ty = 0;
-
 	if (b->fd < 0)
 		return;
 	if (!b->alive) {
@@ -302,13 +275,13 @@ static void play(struct bot *b, double now, double dt)
 			send_spawn(b, now);
 		return;
 	}
-	choose_goal(b, now);
-	walk(b, dt, now);
-	tx = b->goal_x;
-	ty = b->goal_y;
-	bool shoot = play_think(skill, &b->mind, targets,
-				collect_targets(b, now), b->x, b->y, b->weapon,
-				now, random_unit, NULL, &tx, &ty);
+	struct play_view view = view_of(b, now);
+	play_choose_goal(&b->mind, &view);
+	walk(b, &view, dt);
+	view.x = b->x;
+	view.y = b->y;
+	double tx = b->mind.goal_x, ty = b->mind.goal_y;
+	bool shoot = play_think(skill, &b->mind, &view, &tx, &ty);
 	if (now >= b->next_pos)
 		send_pos(b, tx, ty, now);
 	if (shoot)
@@ -355,7 +328,7 @@ static void on_spawn(struct bot *b, const struct game_spawn *m, double now)
 		b->x = m->x;
 		b->y = m->y;
 		b->weapon = GAME_GUN;
-		b->next_wander = 0;
+		b->mind.next_goal = 0;
 	} else if (!bot_by_id(m->id) && (o = other_by_id(m->id, true))) {
 		*o = (struct other){ .id = m->id, .alive = true,
 				     .x = m->x, .y = m->y, .seen_at = now,

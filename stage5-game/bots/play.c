@@ -10,7 +10,7 @@
 
 const struct play_skill play_skills[PLAY_LEVEL_COUNT] = {
 	/*               name     aim_error reaction slowdown range speed */
-	[PLAY_EASY]   = { "easy",   10,      0.6,    1.8,     350,  180 },
+	[PLAY_EASY]   = { "easy",   10,      0.6,    2.5,     350,  180 },
 	[PLAY_NORMAL] = { "normal",  6,      0.3,    1.2,     450,  185 },
 	[PLAY_HARD]   = { "hard",    1.5,    0.1,    1,      1000,  190 },
 };
@@ -58,13 +58,12 @@ static const struct play_target *keep_or_switch(
 }
 
 bool play_think(const struct play_skill *skill, struct play_mind *mind,
-		const struct play_target *targets, int count, double x,
-		double y, int weapon, double now,
-		double (*random)(void *), void *rng, double *aimx,
-		double *aimy)
+		const struct play_view *view, double *aimx, double *aimy)
 {
+	double x = view->x, y = view->y, now = view->now;
 	const struct play_target *t = keep_or_switch(
-		mind, targets, count, nearest(targets, count, x, y), x, y);
+		mind, view->targets, view->target_count,
+		nearest(view->targets, view->target_count, x, y), x, y);
 
 	if (!t) {
 		mind->target_id = 0;
@@ -78,20 +77,97 @@ bool play_think(const struct play_skill *skill, struct play_mind *mind,
 	double distance = hypot(t->x - x, t->y - y);
 	double aim = atan2(t->y - y, t->x - x);
 	/* The hand is not steady: off by up to aim_error either way. */
-	aim += (random(rng) - 0.5) * 2 * skill->aim_error * M_PI / 180;
+	aim += (view->random(view->rng) - 0.5) * 2 * skill->aim_error * M_PI /
+	       180;
 	*aimx = x + cos(aim) * distance;
 	*aimy = y + sin(aim) * distance;
 	/* A fan of pellets hits only from near by. */
-	double range = game_weapons[weapon].pellets > 1 ? fmin(skill->range, 200)
-						       : skill->range;
-	if (distance > range || now < mind->next_shot ||
+	double range = game_weapons[view->weapon].pellets > 1
+			       ? fmin(skill->range, 200)
+			       : skill->range;
+	if (view->shielded || distance > range || now < mind->next_shot ||
 	    now < mind->aiming_since + skill->reaction)
 		return false;
 	/* Slower than the weapon allows: by the skill's factor, and always a
 	 * little, so that jitter on the way never makes a shot too early for
 	 * the server. */
-	mind->next_shot = now + game_weapons[weapon].interval *
-				skill->fire_slowdown * 1.05 + 0.01;
+	mind->next_shot = now + game_weapons[view->weapon].interval *
+					skill->fire_slowdown * 1.05 +
+			  0.01;
+	return true;
+}
+
+#define GOAL_REACHED 5 /* px */
+#define WALL_MARGIN 50 /* px: goals keep this far from the walls */
+
+/* Whether another player is nearer to the item than `distance`. */
+static bool someone_nearer(const struct play_item *item,
+			   const struct play_view *view, double distance)
+{
+	for (int i = 0; i < view->target_count; i++)
+		if (hypot(item->x - view->targets[i].x,
+			  item->y - view->targets[i].y) < distance)
+			return true;
+	return false;
+}
+
+/* The nearest item worth a walk, into mind's goal; false if none is. */
+static bool choose_item(struct play_mind *mind, const struct play_view *view)
+{
+	double best = INFINITY;
+
+	for (int i = 0; i < view->item_count; i++) {
+		const struct play_item *it = &view->items[i];
+		double d = hypot(it->x - view->x, it->y - view->y);
+		if (d < best && it->kind != GAME_SHOTGUN &&
+		    !someone_nearer(it, view, d)) {
+			best = d;
+			mind->goal_x = it->x;
+			mind->goal_y = it->y;
+		}
+	}
+	return best < INFINITY;
+}
+
+void play_choose_goal(struct play_mind *mind, const struct play_view *view)
+{
+	double now = view->now;
+
+	if (view->shielded || view->hp < PLAY_FLEE_HP) {
+		if (now >= mind->next_goal) {
+			play_spawn_point(view->targets, view->target_count,
+					 WALL_MARGIN, view->random, view->rng,
+					 &mind->goal_x, &mind->goal_y);
+			mind->next_goal = now + PLAY_FLEE_TIME;
+		}
+		return;
+	}
+	if (choose_item(mind, view)) {
+		mind->next_goal = 0; /* a wander after it starts at once */
+		return;
+	}
+	/* A goal reached is no reason to stand still: a standing player is
+	 * the easiest to hit. */
+	bool arrived = hypot(mind->goal_x - view->x, mind->goal_y - view->y) <
+		       GOAL_REACHED;
+	if (now < mind->next_goal && !arrived)
+		return;
+	mind->goal_x = floor(WALL_MARGIN +
+			     view->random(view->rng) * (GAME_WIDTH - 2 * WALL_MARGIN));
+	mind->goal_y = floor(WALL_MARGIN +
+			     view->random(view->rng) * (GAME_HEIGHT - 2 * WALL_MARGIN));
+	mind->next_goal = now + PLAY_WANDER_TIME;
+}
+
+bool play_heading(const struct play_mind *mind, const struct play_view *view,
+		  double *heading)
+{
+	double dx = mind->goal_x - view->x, dy = mind->goal_y - view->y;
+
+	if (hypot(dx, dy) < GOAL_REACHED)
+		return false;
+	/* A player walking a straight line is too easy to hit. */
+	*heading = atan2(dy, dx) + 0.8 * sin(view->now * 2.5 + view->id);
 	return true;
 }
 

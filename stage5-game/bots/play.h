@@ -5,9 +5,11 @@
  * clock, no hidden random state (the caller passes random numbers).
  *
  *   struct play_mind mind = { 0 };
- *   ...each decision:
- *   if (play_think(&play_skills[PLAY_EASY], &mind, targets, n, x, y,
- *                  weapon, now, random_unit, &aimx, &aimy))
+ *   ...each decision, with a play_view of the moment:
+ *   play_choose_goal(&mind, &view);
+ *   if (play_heading(&mind, &view, &heading))
+ *           ...walk that way...
+ *   if (play_think(&play_skills[PLAY_EASY], &mind, &view, &aimx, &aimy))
  *           n = play_shot(id, &next_bullet_id, weapon, x, y,
  *                         atan2(aimy - y, aimx - x), random_unit, fires);
  */
@@ -42,23 +44,66 @@ struct play_target {
 	bool shielded;     /* spawn protection: bullets pass through it */
 };
 
+/* An item on the ground, as the caller knows it. */
+struct play_item {
+	double x, y;
+	int kind;          /* enum game_weapon_kind */
+};
+
+/* What one computer player knows at one moment: itself, the others, the
+ * items, and where its random numbers come from (numbers in [0, 1)). */
+struct play_view {
+	double now;
+	int id;
+	double x, y;
+	int weapon;        /* enum game_weapon_kind */
+	bool shielded;     /* our own spawn protection is on */
+	double hp;
+	const struct play_target *targets;
+	int target_count;
+	const struct play_item *items;
+	int item_count;
+	double (*random)(void *);
+	void *rng;
+};
+
 /* What one computer player remembers between two decisions. */
 struct play_mind {
 	int target_id;      /* 0: none */
 	double aiming_since;
 	double next_shot;
+	double goal_x, goal_y; /* where it walks */
+	double next_goal;   /* when to pick a new spot to walk to */
 };
+
+#define PLAY_WANDER_TIME 3.0 /* s before a wandering player picks anew */
+#define PLAY_FLEE_TIME 0.5   /* s: a fleeing player's new look around */
+#define PLAY_FLEE_HP 40      /* hp: below it, a player gets away */
+
+/* Where to walk.  While shielded, or hurt (under PLAY_FLEE_HP): the spot
+ * furthest from everyone, looked for anew every PLAY_FLEE_TIME s (the
+ * shield lasts 2 s, time enough to get away from whoever is near; a hurt
+ * player lives longer out of range than in a fight it is losing).  Then
+ * the nearest item worth a walk (a shotgun is not: its fan misses at our
+ * range) that no other player is nearer to (a walk into a fight is no
+ * walk to an item), or else a random spot, a new one every
+ * PLAY_WANDER_TIME s and whenever it is reached. */
+void play_choose_goal(struct play_mind *mind, const struct play_view *view);
+
+/* Which way to walk to the goal, in radians, weaving from side to side
+ * as a person dodging does (our id sets the rhythm apart from others').
+ * False when the goal is reached: stand there. */
+bool play_heading(const struct play_mind *mind, const struct play_view *view,
+		  double *heading);
 
 /* Where to aim and whether to fire now.  Picks the nearest target that is
  * not shielded (the one already aimed at while it stays the nearest),
  * waits the skill's reaction after a change of target, and keeps the
- * weapon's interval times the skill's slowdown between shots.  random() gives
- * numbers in [0, 1).  Without a target: false, and *aimx, *aimy unchanged. */
+ * weapon's interval times the skill's slowdown between shots.  Holds its
+ * fire while shielded: the first shot would end the shield.  Without a
+ * target: false, and *aimx, *aimy unchanged. */
 bool play_think(const struct play_skill *skill, struct play_mind *mind,
-		const struct play_target *targets, int count, double x,
-		double y, int weapon, double now,
-		double (*random)(void *), void *rng, double *aimx,
-		double *aimy);
+		const struct play_view *view, double *aimx, double *aimy);
 
 /* Where to (re)spawn: of a few random spots at least `margin` px from
  * the walls, the one furthest from its nearest target, so a newcomer does

@@ -619,26 +619,49 @@ int client_state_ranking(const struct client_state *s, int *order, int max)
 	return count;
 }
 
+/* Walk as a game_bot does (play.c), with keys, the way a person steers. */
+static void autopilot_walk(struct client_state *s, const struct play_view *view,
+			   struct client_input *in)
+{
+	double heading;
+
+	play_choose_goal(&s->autopilot_mind, view);
+	if (!play_heading(&s->autopilot_mind, view, &heading))
+		return;
+	double hx = cos(heading), hy = sin(heading);
+	in->right = hx > 0.4;
+	in->left = hx < -0.4;
+	in->down = hy > 0.4;
+	in->up = hy < -0.4;
+}
+
 void client_state_autopilot(struct client_state *s, double now,
 			    struct client_input *in)
 {
 	struct play_target targets[CLIENT_MAX_PLAYERS];
-	int me = index_of(s, s->my_id), count = 0;
-	double x = me >= 0 ? s->players[me].x : GAME_WIDTH / 2;
-	double y = me >= 0 ? s->players[me].y : GAME_HEIGHT / 2;
+	struct play_item items[CLIENT_MAX_ITEMS];
+	const struct client_player *me = client_state_me(s);
 
-	/* Wander: a heading that turns slowly, steered back from the walls. */
-	double heading = now * 0.7 + s->my_id;
-	double hx = cos(heading) + (x < 80) - (x > GAME_WIDTH - 80);
-	double hy = sin(heading) + (y < 80) - (y > GAME_HEIGHT - 80);
-	*in = (struct client_input){ .right = hx > 0.4, .left = hx < -0.4,
-				     .down = hy > 0.4, .up = hy < -0.4,
-				     .aimx = GAME_WIDTH / 2,
+	for (int i = 0; i < s->item_count; i++)
+		items[i] = (struct play_item){ s->items[i].x, s->items[i].y,
+					       s->items[i].kind };
+	struct play_view view = {
+		.now = now, .id = s->my_id,
+		.x = me ? me->x : GAME_WIDTH / 2,
+		.y = me ? me->y : GAME_HEIGHT / 2,
+		.weapon = s->weapon,
+		.shielded = me && client_state_shielded(me, now),
+		.hp = me ? me->hp : GAME_START_HP,
+		.targets = targets,
+		.target_count = collect_targets(s, now, targets),
+		.items = items, .item_count = s->item_count,
+		.random = play_random, .rng = s,
+	};
+	*in = (struct client_input){ .aimx = GAME_WIDTH / 2,
 				     .aimy = GAME_HEIGHT / 2 };
-	count = collect_targets(s, now, targets);
+	autopilot_walk(s, &view, in);
 	/* Aim and fire as a game_bot of the autopilot's level does. */
 	in->firing = play_think(&play_skills[s->autopilot_level],
-				&s->autopilot_mind, targets, count, x, y,
-				s->weapon, now, play_random, s, &in->aimx,
+				&s->autopilot_mind, &view, &in->aimx,
 				&in->aimy);
 }

@@ -151,8 +151,8 @@ int client_state_ranking(const struct client_state *s, int *order, int max);
 /* Whether p is spawn-protected at `now` (bullets pass through it). */
 bool client_state_shielded(const struct client_player *p, double now);
 
-/* The autopilot for tests and demos: wander around the arena, aim and
- * fire as a game_bot of s->autopilot_level does (play.c). */
+/* The autopilot for tests and demos: walk, aim and fire as a game_bot
+ * of s->autopilot_level does (play.c), steering with the keys. */
 void client_state_autopilot(struct client_state *s, double now,
 			    struct client_input *in);
 
