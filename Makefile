@@ -108,6 +108,11 @@ tests/test_client.o: INCLUDES += -Istage5-game -Istage5-game/client \
 
 PROGRAMS = $(STAGE1) $(STAGE2) $(STAGE3) $(STAGE4) $(STAGE5)
 
+# printable_copy(): a text from the network, made safe to show on one
+# line; the room's reports and the checker's transcripts both need it.
+PRINTABLE = tests/printable.o
+TEST_UNITS += $(PRINTABLE)
+
 # ---- reporting to the room --------------------------------------------------
 # room_post(): the learner's tools (stagecheck --room, ask) talk to the
 # instructor's tests/room_server with it; dial() connects with a time limit.
@@ -123,7 +128,7 @@ ROOM_UNITS = tests/room/report.o tests/room/state.o tests/room/json.o \
 	     tests/room/store.o
 PROGRAMS += tests/room_server tests/ask
 tests/room_server: tests/room/room_server.o tests/room/http.o \
-		   tests/room/page.o $(ROOM_UNITS) $(COMMON)
+		   tests/room/page.o $(ROOM_UNITS) $(PRINTABLE) $(COMMON)
 tests/room/page.o: tests/room/page.html
 tests/room/%.o: INCLUDES += -Itests/room
 tests/ask: tests/ask.o $(ROOM_CLIENT) $(COMMON)
@@ -169,7 +174,7 @@ PROGRAMS += tests/stagecheck
 tests/stagecheck: tests/stagecheck.o tests/stagecheck_peer.o \
 		  tests/stagecheck_echo.o tests/stagecheck_quiz.o \
 		  tests/stagecheck_chat.o tests/stagecheck_game.o \
-		  $(ROOM_CLIENT) $(COMMON)
+		  $(ROOM_CLIENT) $(PRINTABLE) $(COMMON)
 tests/stagecheck: LIBS += -lm
 TEST_SUITES += tests/test_stagecheck.o
 

@@ -18,6 +18,7 @@
  */
 #include "stagecheck.h"
 #include "room_client.h"
+#include "printable.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -206,18 +207,10 @@ bool check_stopped(void)
 
 const char *shown(const char *text, char out[SHOWN_MAX])
 {
-	size_t len = strnlen(text, SHOWN_MAX);
+	/* Room for "..." after what fits. */
+	size_t len = printable_copy(out, SHOWN_MAX - 3, text,
+				    strnlen(text, SHOWN_MAX));
 
-	if (len > SHOWN_MAX - 4) {
-		len = SHOWN_MAX - 4;
-		/* Do not cut a UTF-8 character (a Korean one) in half. */
-		while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
-			len--;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
 	strcpy(out + len, text[len] ? "..." : "");
 	return out;
 }

@@ -8,6 +8,7 @@
  */
 #include "harness.h"
 #include "json.h"
+#include "printable.h"
 #include "report.h"
 #include "state.h"
 #include "store.h"
@@ -118,6 +119,24 @@ START_TEST(parser_refuses_what_is_wrong)
 		ck_assert_msg(parse(bad[i].body, &rep, &error) == -1, "%s", bad[i].body);
 		ck_assert_msg(strstr(error, bad[i].error), "%s: %s", bad[i].body, error);
 	}
+}
+END_TEST
+
+/* What the room and the checker show of others' text: whole characters,
+ * no control bytes, always a NUL. */
+START_TEST(printable_copy_cuts_whole_characters_and_hides_controls)
+{
+	char out[8];
+
+	ck_assert_uint_eq(printable_copy(out, sizeof out, "a\tb\x7f\n", 5), 5);
+	ck_assert_str_eq(out, "a?b??");
+	/* "한글" is 6 bytes: 7 fit, but the second character only whole. */
+	ck_assert_uint_eq(printable_copy(out, sizeof out, "x한글", 7), 7);
+	ck_assert_str_eq(out, "x한글");
+	ck_assert_uint_eq(printable_copy(out, sizeof out, "xy한글", 8), 5);
+	ck_assert_str_eq(out, "xy한");
+	ck_assert_uint_eq(printable_copy(out, 1, "abc", 3), 0);
+	ck_assert_str_eq(out, "");
 }
 END_TEST
 
@@ -998,6 +1017,7 @@ Suite *room_suite(void)
 	tcase_add_test(units, parser_reads_doctor_and_ask);
 	tcase_add_test(units, parser_refuses_what_is_wrong);
 	tcase_add_test(units, parser_keeps_its_bounds);
+	tcase_add_test(units, printable_copy_cuts_whole_characters_and_hides_controls);
 	tcase_add_test(units, parser_turns_control_bytes_into_text);
 	tcase_add_test(units, a_failing_practice_keeps_the_time_it_began_failing);
 	tcase_add_test(units, the_most_common_first_failure_counts_learners_failing_now);

@@ -2,6 +2,7 @@
  * report.c - read a learner's report.  See report.h.
  */
 #include "report.h"
+#include "printable.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -25,30 +26,12 @@ static bool value_is(const struct field *f, const char *value)
 	       memcmp(f->value, value, f->value_len) == 0;
 }
 
-/* Copy a value into out[cap], cut at cap - 1 bytes without splitting a
- * UTF-8 character.  Control bytes become '?': the value is only ever
- * text to be shown, one line of it. */
-static void copy_value(char *out, size_t cap, const char *value, size_t len)
-{
-	if (len > cap - 1) {
-		len = cap - 1;
-		/* Back off over continuation bytes (10xxxxxx) to the start of
-		 * the character that did not fit, and drop it whole. */
-		while (len > 0 && ((unsigned char)value[len] & 0xC0) == 0x80)
-			len--;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)value[i];
-		out[i] = c < 0x20 || c == 0x7F ? '?' : (char)c;
-	}
-	out[len] = '\0';
-}
-
 /* A number macro as a string, for the error lines. */
 #define STR(n) STR_(n)
 #define STR_(n) #n
 
-#define COPY(out, f) copy_value(out, sizeof out, (f)->value, (f)->value_len)
+#define COPY(out, f) \
+	printable_copy(out, sizeof out, (f)->value, (f)->value_len)
 
 /* "PASS" or "FAIL" into *passed; false for anything else. */
 static bool read_result(const struct field *f, bool *passed)
@@ -69,7 +52,7 @@ static const char *add_check(struct check_run *run, const struct field *f)
 		return "too many check lines (over " STR(ROOM_CHECKS_MAX) ")";
 	struct check_line *line = &run->checks[run->check_count++];
 	line->passed = passed;
-	copy_value(line->name, sizeof line->name, f->value + 5, f->value_len - 5);
+	printable_copy(line->name, sizeof line->name, f->value + 5, f->value_len - 5);
 	return NULL;
 }
 
