@@ -956,23 +956,57 @@ START_TEST(client_plays_against_the_server_and_its_bots)
 }
 END_TEST
 
+/* The next line from the client, parsed, or false when none came before
+ * `deadline`. */
+static bool next_from_client(int fd, long long deadline, struct game_msg *m)
+{
+	char line[256];
+
+	if (now_ms() >= deadline || !recv_line(fd, line, sizeof line, WAIT_MS))
+		return false;
+	ck_assert_msg(game_parse_message(line, m) == GAME_OK,
+		      "the client sent a bad line: %s", line);
+	return true;
+}
+
+/* Twice the usual wait: under a sanitizer on a loaded machine the client's
+ * frames come slowly. */
+#define CLIENT_WAIT_MS (2 * WAIT_MS)
+
 /* Read lines from the client until one of type `type` comes; its parse. */
 static struct game_msg expect_from_client(int fd, enum game_msg_type type)
 {
-	char line[256];
 	struct game_msg m;
-	/* Twice the usual wait: under a sanitizer on a loaded machine the
-	 * client's frames come slowly. */
-	long long deadline = now_ms() + 2 * WAIT_MS;
+	long long deadline = now_ms() + CLIENT_WAIT_MS;
 
-	while (now_ms() < deadline &&
-	       recv_line(fd, line, sizeof line, WAIT_MS)) {
-		ck_assert_msg(game_parse_message(line, &m) == GAME_OK,
-			      "the client sent a bad line: %s", line);
+	while (next_from_client(fd, deadline, &m))
 		if (m.type == type)
 			return m;
-	}
 	ck_abort_msg("no %s from the client", game_msg_type_name(type));
+	return m;
+}
+
+/* Keep player `enemy` 60 px beside the client, moved at each POS it sends,
+ * until it fires the shotgun at it. The autopilot walks where it likes
+ * and holds its fire while its spawn shield lasts: an enemy that stayed
+ * put would be in the shotgun's short reach only by luck. */
+static struct game_msg expect_shotgun_fire_at(int fd, int enemy)
+{
+	char line[128];
+	struct game_msg m;
+	long long deadline = now_ms() + CLIENT_WAIT_MS;
+
+	while (next_from_client(fd, deadline, &m)) {
+		if (m.type == GAME_FIRE && m.fire.r == 4)
+			return m;
+		if (m.type != GAME_POS)
+			continue;
+		double beside = m.pos.x > GAME_WIDTH / 2 ? -60 : 60;
+		snprintf(line, sizeof line, "POS %d %.0f %.0f 0 0 0 0\n", enemy,
+			 m.pos.x + beside, m.pos.y);
+		ck_assert(send_str(fd, line));
+	}
+	ck_abort_msg("no shotgun FIRE from the client");
 	return m;
 }
 
@@ -1017,12 +1051,7 @@ START_TEST(client_survives_a_hostile_server_that_then_leaves)
 		 spawn.spawn.y, x5, spawn.spawn.y, me, me);
 	ck_assert(send_str(fd, line));
 	/* The autopilot fires at player 5 with the shotgun now: r 4. */
-	long long deadline = now_ms() + WAIT_MS;
-	struct game_msg fire;
-	do
-		fire = expect_from_client(fd, GAME_FIRE);
-	while (fire.fire.r != 4 && now_ms() < deadline);
-	ck_assert_double_eq(fire.fire.r, 4);
+	struct game_msg fire = expect_shotgun_fire_at(fd, 5);
 	ck_assert_int_eq(fire.fire.id, me);
 	ck_assert_int_eq(expect_from_client(fd, GAME_POS).pos.id, me);
 	ck_assert(send_str(fd, "KILL 5 7\nLEAVE 5\nTEAM 1 red\n"));
