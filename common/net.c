@@ -214,6 +214,8 @@ void log_errno(const char *format, ...)
 
 /* ---- Stopping --------------------------------------------------------- */
 
+static void (*run_before_exit)(void);
+
 /* Runs inside the signal handler, so only async-signal-safe calls:
  * write() and _exit(), not printf() or exit(). */
 static void stop_now(int signo)
@@ -221,6 +223,8 @@ static void stop_now(int signo)
 	const char *name = program_name;
 
 	(void)signo;
+	if (run_before_exit)
+		run_before_exit();
 	ssize_t ignored = write(STDERR_FILENO, name, strlen(name));
 	ignored = write(STDERR_FILENO, ": stopping\n", 11);
 	(void)ignored; /* stopping all the same */
@@ -229,8 +233,14 @@ static void stop_now(int signo)
 
 void stop_on_signals(void)
 {
+	stop_on_signals_after(NULL);
+}
+
+void stop_on_signals_after(void (*before_exit)(void))
+{
 	struct sigaction sa = { .sa_handler = stop_now };
 
+	run_before_exit = before_exit;
 	/* Exiting from the handler, rather than setting a flag for the main
 	 * loop, also stops a thread that is blocked in accept() or recv():
 	 * a flag set just before such a call would not be seen until a

@@ -94,6 +94,10 @@ void log_errno(const char *format, ...);
  * ignore SIGPIPE, so a vanished client cannot kill the server. */
 void stop_on_signals(void);
 
+/* The same, but first call `before_exit` from the signal handler: it may
+ * use only async-signal-safe calls (kill(), waitpid(), write(), ...). */
+void stop_on_signals_after(void (*before_exit)(void));
+
 /* ---- Sockets ---------------------------------------------------------- */
 
 #define PEER_NAME_LEN 64 /* "255.255.255.255:65535" or an IPv6 one */

@@ -90,13 +90,12 @@ static void forget_worker(pid_t *workers, int count, pid_t dead, int status)
 static pid_t *workers_to_stop;
 static int workers_count;
 
-/* SIGINT or SIGTERM in the master: stop every worker and wait until each
- * has ended, so that when the master is gone the port is free again and a
- * restart can listen on it at once.  kill(), waitpid(), write() and
- * _exit() are all async-signal-safe. */
-static void stop_master(int signo)
+/* SIGINT or SIGTERM in the master, before it exits: stop every worker and
+ * wait until each has ended, so that when the master is gone the port is
+ * free again and a restart can listen on it at once.  kill() and
+ * waitpid() are async-signal-safe. */
+static void stop_workers(void)
 {
-	(void)signo;
 	for (int i = 0; i < workers_count; i++)
 		if (workers_to_stop[i] > 0)
 			kill(workers_to_stop[i], SIGTERM);
@@ -104,20 +103,6 @@ static void stop_master(int signo)
 		while (workers_to_stop[i] > 0 &&
 		       waitpid(workers_to_stop[i], NULL, 0) < 0 && errno == EINTR)
 			;
-	ssize_t ignored = write(STDERR_FILENO, "quiz_prefork: stopping\n", 23);
-	(void)ignored;
-	_exit(0);
-}
-
-static void stop_workers_on_signals(pid_t *workers, int count)
-{
-	struct sigaction sa = { .sa_handler = stop_master };
-
-	workers_to_stop = workers;
-	workers_count = count;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
-		err(1, "sigaction");
 }
 
 /* Keep the workers running for ever: start one in the place of each that
@@ -157,12 +142,13 @@ int main(int argc, char **argv)
 	parse_server_args(argc, argv, "p:t:w:", &cfg);
 	if (cfg.workers > MAX_WORKERS)
 		errx(2, "at most %d workers", MAX_WORKERS);
-	stop_on_signals();
+	workers_to_stop = workers;
+	workers_count = cfg.workers;
+	stop_on_signals_after(stop_workers);
 	listen_fd = listen_on(cfg.port);
 	if (listen_fd < 0)
 		return 1;
 
-	stop_workers_on_signals(workers, cfg.workers);
 	keep_workers_running(workers, listen_fd, &cfg);
 
 	close(listen_fd); /* not reached: signals exit elsewhere */

@@ -179,18 +179,26 @@ START_TEST(stop_with_clients_connected)
 }
 END_TEST
 
+static void wait_for_workers(const struct server *s, int count)
+{
+	pid_t pids[16];
+	long long deadline = now_ms() + WAIT_MS;
+
+	while (children_of(s->pid, pids, 16) != count && now_ms() < deadline)
+		sleep_us(10000);
+	ck_assert_int_eq(children_of(s->pid, pids, 16), count);
+}
+
 START_TEST(prefork_replaces_a_killed_worker)
 {
 	struct server s;
 	pid_t before[8], after[8];
 
 	server_start(&s, "stage3-concurrent/quiz_prefork", "-w", "3", NULL);
-	long long deadline = now_ms() + WAIT_MS;
-	while (children_of(s.pid, before, 8) != 3 && now_ms() < deadline)
-		sleep_us(10000);
+	wait_for_workers(&s, 3);
 	ck_assert_int_eq(children_of(s.pid, before, 8), 3);
 	ck_assert(kill(before[0], SIGKILL) == 0);
-	deadline = now_ms() + WAIT_MS;
+	long long deadline = now_ms() + WAIT_MS;
 	int n;
 	while ((n = children_of(s.pid, after, 8)) != 3 ||
 	       after[0] == before[0] || after[1] == before[0] ||
@@ -207,14 +215,27 @@ END_TEST
 START_TEST(prefork_takes_the_worker_count)
 {
 	struct server s;
-	pid_t pids[16];
 
 	server_start(&s, "stage3-concurrent/quiz_prefork", "-w", "7", NULL);
-	long long deadline = now_ms() + WAIT_MS;
-	while (children_of(s.pid, pids, 16) != 7 && now_ms() < deadline)
-		sleep_us(10000);
-	ck_assert_int_eq(children_of(s.pid, pids, 16), 7);
+	wait_for_workers(&s, 7);
 	ck_assert_int_eq(server_stop(&s), 0);
+}
+END_TEST
+
+/* The master stops its workers and waits for each before it exits, so
+ * that a restart finds the port free at once.  The test is the workers'
+ * subreaper: one that outlived the master would be left here to collect. */
+START_TEST(prefork_ends_after_its_workers)
+{
+	struct server s;
+
+	ck_assert(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+	server_start(&s, "stage3-concurrent/quiz_prefork", "-w", "3", NULL);
+	wait_for_workers(&s, 3);
+	ck_assert_int_eq(server_stop(&s), 0);
+	errno = 0;
+	ck_assert_msg(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,
+		      "a worker outlived the master");
 }
 END_TEST
 
@@ -327,16 +348,6 @@ static pid_t start_placeholder(uid_t uid)
 	return pid;
 }
 
-static void wait_for_workers(const struct server *s, int count)
-{
-	pid_t pids[16];
-	long long deadline = now_ms() + WAIT_MS;
-
-	while (children_of(s->pid, pids, 16) != count && now_ms() < deadline)
-		sleep_us(10000);
-	ck_assert_int_eq(children_of(s->pid, pids, 16), count);
-}
-
 /* Both workers die while fork() fails (their user is at its process
  * limit): the master must stay, say so, and fill its pool again once
  * fork() works again. */
@@ -394,6 +405,7 @@ Suite *stage3_suite(void)
 	tcase_add_loop_test(each, stop_with_clients_connected, 0, n);
 	tcase_add_test(models, prefork_replaces_a_killed_worker);
 	tcase_add_test(models, prefork_takes_the_worker_count);
+	tcase_add_test(models, prefork_ends_after_its_workers);
 	tcase_add_loop_test(models, refuses_past_its_cap, 0,
 			    sizeof capped / sizeof capped[0]);
 	tcase_add_loop_test(models, a_trickling_answer_meets_the_deadline, 0,
