@@ -97,6 +97,14 @@ bool play_think(const struct play_skill *skill, struct play_mind *mind,
 	return true;
 }
 
+/* A random spot, in whole pixels, at least `margin` px from the walls. */
+static void random_spot(double margin, double (*random)(void *), void *rng,
+			double *x, double *y)
+{
+	*x = floor(margin + random(rng) * (GAME_WIDTH - 2 * margin));
+	*y = floor(margin + random(rng) * (GAME_HEIGHT - 2 * margin));
+}
+
 #define GOAL_REACHED 5 /* px */
 #define WALL_MARGIN 50 /* px: goals keep this far from the walls */
 
@@ -152,10 +160,8 @@ void play_choose_goal(struct play_mind *mind, const struct play_view *view)
 		       GOAL_REACHED;
 	if (now < mind->next_goal && !arrived)
 		return;
-	mind->goal_x = floor(WALL_MARGIN +
-			     view->random(view->rng) * (GAME_WIDTH - 2 * WALL_MARGIN));
-	mind->goal_y = floor(WALL_MARGIN +
-			     view->random(view->rng) * (GAME_HEIGHT - 2 * WALL_MARGIN));
+	random_spot(WALL_MARGIN, view->random, view->rng, &mind->goal_x,
+		    &mind->goal_y);
 	mind->next_goal = now + PLAY_WANDER_TIME;
 }
 
@@ -180,8 +186,8 @@ void play_spawn_point(const struct play_target *targets, int count,
 	double best = -1;
 
 	for (int i = 0; i < SPAWN_CANDIDATES; i++) {
-		double cx = floor(margin + random(rng) * (GAME_WIDTH - 2 * margin));
-		double cy = floor(margin + random(rng) * (GAME_HEIGHT - 2 * margin));
+		double cx, cy;
+		random_spot(margin, random, rng, &cx, &cy);
 		double nearest_one = INFINITY;
 		for (int t = 0; t < count; t++)
 			nearest_one = fmin(nearest_one, hypot(targets[t].x - cx,
