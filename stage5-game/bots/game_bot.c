@@ -94,17 +94,12 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* A number in [min, max); one thread, so rand() will do. */
-static double random_between(double min, double max)
-{
-	return min + (max - min) * (rand() / (RAND_MAX + 1.0));
-}
-
-/* The same in [0, 1), in the shape play.c wants. */
+/* A number in [0, 1), in the shape play.c wants; one thread, so rand()
+ * will do. */
 static double random_unit(void *unused)
 {
 	(void)unused;
-	return random_between(0, 1);
+	return rand() / (RAND_MAX + 1.0);
 }
 
 /* Our own bot with this id, or NULL. */
