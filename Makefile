@@ -437,8 +437,8 @@ run: $(SERVER_$(STAGE)) $(RUN_NEEDS_$(STAGE))
 	./$(SERVER_$(STAGE)) $(RUN_FLAGS_$(STAGE))
 
 # make newcomer: the newcomer test of the client suite for a whole minute
-# instead of 10 s (20 games at once): the easy bots' K/D against a newcomer
-# that stage5-game/README.md quotes.
+# instead of 10 s (five rounds of 20 games at once): the easy bots' K/D
+# against a newcomer that stage5-game/README.md quotes.
 newcomer: all $(TEST_RUNNER)
 	NEWCOMER_SECONDS=60 CK_RUN_SUITE=client CK_RUN_CASE=newcomer ./$(TEST_RUNNER)
 

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1220,7 +1221,10 @@ END_TEST
 
 /* One game of `make run` (game_server -b 3: three easy bots) and a
  * scripted newcomer in it: the client's own code (client_state, its
- * autopilot at the easy level), without a window. */
+ * autopilot at the easy level), without a window.  Each newcomer plays in
+ * a thread of its own, as each person has a laptop of their own: one loop
+ * for all of them would, on a busy machine, make them all report late at
+ * once, and a player who reports late is hit where it was. */
 struct newcomer_game {
 	struct server server;
 	int fd;
@@ -1229,18 +1233,27 @@ struct newcomer_game {
 	size_t in_len;
 	double joined_at;  /* when the server's SPAWN for us came back */
 	double died_at;    /* our first KILL, or 0 */
+	double until;      /* when to stop playing */
+	const char *error; /* why the game ended early, or NULL */
+	pthread_t thread;
 };
 
 static void send_to_game(void *ctx, const char *line, size_t len)
 {
 	struct newcomer_game *g = ctx;
 
-	ck_assert(send_bytes(g->fd, line, len));
+	if (!send_bytes(g->fd, line, len))
+		g->error = "a send to the server failed";
 }
 
-static void start_game(struct newcomer_game *g, int id)
+/* Start the server first: its bots connect while the others start. */
+static void start_server(struct newcomer_game *g)
 {
 	server_start(&g->server, GAME_SERVER, "-b", "3", NULL);
+}
+
+static void join_game(struct newcomer_game *g, int id)
+{
 	ck_assert_msg(server_log_reaches(&g->server, ": connect from", 3,
 					 WAIT_MS), "the bots did not connect");
 	g->fd = server_connect(&g->server);
@@ -1259,8 +1272,9 @@ static void read_game(struct newcomer_game *g, double now)
 			 MSG_DONTWAIT);
 	char *line = g->in, *end;
 
-	ck_assert_msg(n != 0, "the server closed the connection");
-	if (n < 0)
+	if (n == 0)
+		g->error = "the server closed the connection";
+	if (n <= 0)
 		return;
 	g->in_len += (size_t)n;
 	g->in[g->in_len] = '\0';
@@ -1287,7 +1301,21 @@ static void play_frame(struct newcomer_game *g, double now)
 	client_state_step(g->state, &in, now);
 }
 
-#define NEWCOMER_GAMES 20
+/* A thread: one newcomer's frames, 60 a second, until g->until. */
+static void *play_game(void *arg)
+{
+	struct newcomer_game *g = arg;
+
+	for (double now = now_ms() / 1000.0; now < g->until && !g->error;
+	     now = now_ms() / 1000.0) {
+		play_frame(g, now);
+		sleep_us(1000000 / 60);
+	}
+	return NULL;
+}
+
+#define NEWCOMER_GAMES 20 /* at once */
+#define NEWCOMER_ROUNDS 5
 
 /* NEWCOMER_SECONDS (default 10) long: `make newcomer` plays a minute. */
 static double newcomer_seconds(void)
@@ -1298,43 +1326,76 @@ static double newcomer_seconds(void)
 	return seconds >= 10 ? seconds : 10;
 }
 
-/* 20 newcomers, each in a game of its own (in parallel, on free ports):
- * at least 18 of them live through their first 10 s.  Over the whole run
- * it prints the bots' kills of the newcomers and the newcomers' kills of
- * bots: their ratio is the easy bots' K/D against a newcomer. */
-START_TEST(a_newcomer_survives_its_first_ten_seconds)
-{
-	static struct newcomer_game games[NEWCOMER_GAMES];
-	double seconds = newcomer_seconds(), start, now;
-	int survived = 0, kills = 0, deaths = 0;
+struct newcomer_tally {
+	int newcomers, survived; /* survived: alive 10 s after joining */
+	int kills, deaths;       /* the newcomers' */
+};
 
-	memset(games, 0, sizeof games);
+/* NEWCOMER_GAMES games at once, `seconds` (+2) long: start each server,
+ * and once its bots are in, its newcomer, in a thread of its own. */
+static void start_round(struct newcomer_game *games, int first_id,
+			double seconds)
+{
+	memset(games, 0, NEWCOMER_GAMES * sizeof *games);
 	for (int i = 0; i < NEWCOMER_GAMES; i++)
-		start_game(&games[i], 500001 + i);
-	start = now = now_ms() / 1000.0;
-	while (now - start < seconds + 2) {
-		sleep_us(1000000 / 60);
-		now = now_ms() / 1000.0;
-		for (int i = 0; i < NEWCOMER_GAMES; i++)
-			play_frame(&games[i], now);
+		start_server(&games[i]);
+	for (int i = 0; i < NEWCOMER_GAMES; i++)
+		join_game(&games[i], first_id + i);
+	for (int i = 0; i < NEWCOMER_GAMES; i++) {
+		games[i].until = now_ms() / 1000.0 + seconds + 2;
+		ck_assert_int_eq(pthread_create(&games[i].thread, NULL,
+						play_game, &games[i]), 0);
 	}
+}
+
+/* Wait for the round's newcomers, stop its servers, count into t. */
+static void end_round(struct newcomer_game *games, struct newcomer_tally *t)
+{
+	for (int i = 0; i < NEWCOMER_GAMES; i++)
+		ck_assert_int_eq(pthread_join(games[i].thread, NULL), 0);
+	/* All at once: under ThreadSanitizer a server takes up to a second
+	 * to see its SIGTERM (server_stop() below repeats it). */
+	for (int i = 0; i < NEWCOMER_GAMES; i++)
+		ck_assert_int_eq(kill(games[i].server.pid, SIGTERM), 0);
 	for (int i = 0; i < NEWCOMER_GAMES; i++) {
 		struct newcomer_game *g = &games[i];
 		struct client_player *me = client_state_me(g->state);
+		ck_assert_msg(!g->error, "game %d: %s", i, g->error);
 		ck_assert_msg(g->joined_at > 0, "game %d: never spawned", i);
-		survived += g->died_at == 0 || g->died_at - g->joined_at > 10;
-		kills += me->kills;
-		deaths += me->deaths;
+		t->newcomers++;
+		t->survived += g->died_at == 0 || g->died_at - g->joined_at > 10;
+		t->kills += me->kills;
+		t->deaths += me->deaths;
 		close(g->fd);
 		free(g->state);
 		ck_assert_int_eq(server_stop(&g->server), 0);
 	}
+}
+
+/* 100 newcomers, in 5 rounds of 20 games at once (each game on a free
+ * port): at least 90% of them, 18 in 20, live through their first 10 s.
+ * Why 100 and not 20: a newcomer who dies that early is rare but not
+ * that rare (see stage5-game/README.md), and with 20 a run of bad luck
+ * would fail the test now and then.  Over the whole run it prints the
+ * bots' kills of the newcomers and the newcomers' kills of bots: their
+ * ratio is the easy bots' K/D against a newcomer. */
+START_TEST(a_newcomer_survives_its_first_ten_seconds)
+{
+	static struct newcomer_game games[NEWCOMER_GAMES];
+	double seconds = newcomer_seconds();
+	struct newcomer_tally t = { 0 };
+
+	for (int round = 0; round < NEWCOMER_ROUNDS; round++) {
+		start_round(games, 500001 + round * NEWCOMER_GAMES, seconds);
+		end_round(games, &t);
+	}
 	printf("newcomer among 3 easy bots: %d of %d lived through their "
-	       "first 10 s; over %.0f s, %d kills and %d deaths: the bots' "
-	       "K/D against it %.2f\n", survived, NEWCOMER_GAMES, seconds,
-	       kills, deaths, kills ? (double)deaths / kills : INFINITY);
-	ck_assert_msg(survived >= 18, "only %d of %d survived 10 s", survived,
-		      NEWCOMER_GAMES);
+	       "first 10 s; over %d x %.0f s, %d kills and %d deaths: the "
+	       "bots' K/D against it %.2f\n", t.survived, t.newcomers,
+	       NEWCOMER_ROUNDS, seconds, t.kills, t.deaths,
+	       t.kills ? (double)t.deaths / t.kills : INFINITY);
+	ck_assert_msg(t.survived * 10 >= t.newcomers * 9,
+		      "only %d of %d survived 10 s", t.survived, t.newcomers);
 }
 END_TEST
 
@@ -1379,7 +1440,7 @@ Suite *client_suite(void)
 	tcase_set_timeout(network, 60);
 	tcase_set_timeout(program, 120);
 	tcase_add_test(newcomer, a_newcomer_survives_its_first_ten_seconds);
-	tcase_set_timeout(newcomer, 60 + 2 * newcomer_seconds());
+	tcase_set_timeout(newcomer, NEWCOMER_ROUNDS * (30 + 2 * newcomer_seconds()));
 	suite_add_tcase(suite, newcomer);
 	suite_add_tcase(suite, messages);
 	suite_add_tcase(suite, player);

@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #define BOTS_MAX 999       /* ids are BOTS_MAX + 1 apart per process */
-#define BOT_HZ 20          /* decisions per second */
+#define BOT_HZ 30          /* decisions per second */
 /* A POS at every decision, as our client sends one at every change of
  * its keys: the server tests hits against the last POS it has, so a
  * player who reports seldom is hit where it was, an easier target. */

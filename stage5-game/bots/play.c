@@ -10,7 +10,7 @@
 
 const struct play_skill play_skills[PLAY_LEVEL_COUNT] = {
 	/*               name     aim_error reaction slowdown range speed */
-	[PLAY_EASY]   = { "easy",   10,      0.6,    2.5,     350,  180 },
+	[PLAY_EASY]   = { "easy",   14,      0.6,    3,       300,  180 },
 	[PLAY_NORMAL] = { "normal",  6,      0.3,    1.2,     450,  185 },
 	[PLAY_HARD]   = { "hard",    1.5,    0.1,    1,      1000,  190 },
 };
