@@ -1246,12 +1246,6 @@ static void send_to_game(void *ctx, const char *line, size_t len)
 		g->error = "a send to the server failed";
 }
 
-/* Start the server first: its bots connect while the others start. */
-static void start_server(struct newcomer_game *g)
-{
-	server_start(&g->server, GAME_SERVER, "-b", "3", NULL);
-}
-
 static void join_game(struct newcomer_game *g, int id)
 {
 	ck_assert_msg(server_log_reaches(&g->server, ": connect from", 3,
@@ -1326,9 +1320,11 @@ static double newcomer_seconds(void)
 	return seconds >= 10 ? seconds : 10;
 }
 
+#define NEWCOMERS (NEWCOMER_ROUNDS * NEWCOMER_GAMES)
+
 struct newcomer_tally {
-	int newcomers, survived; /* survived: alive 10 s after joining */
-	int kills, deaths;       /* the newcomers' */
+	int survived;      /* alive 10 s after joining */
+	int kills, deaths; /* the newcomers' */
 };
 
 /* NEWCOMER_GAMES games at once, `seconds` (+2) long: start each server,
@@ -1337,8 +1333,9 @@ static void start_round(struct newcomer_game *games, int first_id,
 			double seconds)
 {
 	memset(games, 0, NEWCOMER_GAMES * sizeof *games);
+	/* Every server first: their bots connect while the others start. */
 	for (int i = 0; i < NEWCOMER_GAMES; i++)
-		start_server(&games[i]);
+		server_start(&games[i].server, GAME_SERVER, "-b", "3", NULL);
 	for (int i = 0; i < NEWCOMER_GAMES; i++)
 		join_game(&games[i], first_id + i);
 	for (int i = 0; i < NEWCOMER_GAMES; i++) {
@@ -1362,7 +1359,6 @@ static void end_round(struct newcomer_game *games, struct newcomer_tally *t)
 		struct client_player *me = client_state_me(g->state);
 		ck_assert_msg(!g->error, "game %d: %s", i, g->error);
 		ck_assert_msg(g->joined_at > 0, "game %d: never spawned", i);
-		t->newcomers++;
 		t->survived += g->died_at == 0 || g->died_at - g->joined_at > 10;
 		t->kills += me->kills;
 		t->deaths += me->deaths;
@@ -1391,11 +1387,11 @@ START_TEST(a_newcomer_survives_its_first_ten_seconds)
 	}
 	printf("newcomer among 3 easy bots: %d of %d lived through their "
 	       "first 10 s; over %d x %.0f s, %d kills and %d deaths: the "
-	       "bots' K/D against it %.2f\n", t.survived, t.newcomers,
+	       "bots' K/D against it %.2f\n", t.survived, NEWCOMERS,
 	       NEWCOMER_ROUNDS, seconds, t.kills, t.deaths,
 	       t.kills ? (double)t.deaths / t.kills : INFINITY);
-	ck_assert_msg(t.survived * 10 >= t.newcomers * 9,
-		      "only %d of %d survived 10 s", t.survived, t.newcomers);
+	ck_assert_msg(t.survived * 10 >= NEWCOMERS * 9,
+		      "only %d of %d survived 10 s", t.survived, NEWCOMERS);
 }
 END_TEST
 
@@ -1440,7 +1436,8 @@ Suite *client_suite(void)
 	tcase_set_timeout(network, 60);
 	tcase_set_timeout(program, 120);
 	tcase_add_test(newcomer, a_newcomer_survives_its_first_ten_seconds);
-	tcase_set_timeout(newcomer, NEWCOMER_ROUNDS * (30 + 2 * newcomer_seconds()));
+	tcase_set_timeout(newcomer,
+			  NEWCOMER_ROUNDS * (30 + 2 * newcomer_seconds()));
 	suite_add_tcase(suite, newcomer);
 	suite_add_tcase(suite, messages);
 	suite_add_tcase(suite, player);
