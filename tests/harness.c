@@ -28,6 +28,15 @@ static int ms_until(long long deadline)
 	return left > 0 ? (int)left : 0;
 }
 
+double timeout_multiplier(void)
+{
+	const char *text = getenv("CK_TIMEOUT_MULTIPLIER");
+	char *end;
+	double factor = text ? strtod(text, &end) : 1;
+
+	return text && *end == '\0' && factor >= 1 ? factor : 1;
+}
+
 int server_log_count(const struct server *s, const char *text)
 {
 	char *log = server_log(s);

@@ -13,8 +13,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Every wait in the tests is bounded; this is the usual bound. */
-#define WAIT_MS 5000
+/* Every wait in the tests is bounded; this is the usual bound: 5 s, times
+ * CK_TIMEOUT_MULTIPLIER as Check's own time limits are (make asan and make
+ * tsan set it to 4, as their programs run several times slower). */
+#define WAIT_MS (int)(5000 * timeout_multiplier())
+
+/* CK_TIMEOUT_MULTIPLIER, or 1 when it is unset or not a number >= 1. */
+double timeout_multiplier(void);
 
 
 /* Start `program` with "-p 0" and the extra arguments (NULL-terminated),
