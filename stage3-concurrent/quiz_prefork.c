@@ -14,11 +14,24 @@
 #include <err.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_WORKERS 256
+
+/* Hold back SIGINT and SIGTERM (they wait, pending) or let them in. */
+static void hold_stop_signals(bool hold)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	if (sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &stop, NULL) < 0)
+		err(1, "sigprocmask");
+}
 
 static void worker_process(int listen_fd, const struct server_config *cfg,
 			   pid_t master)
@@ -27,6 +40,7 @@ static void worker_process(int listen_fd, const struct server_config *cfg,
 	int client_fd;
 
 	stop_on_signals(); /* a worker just stops: not the master's handler */
+	hold_stop_signals(false);
 	/* Have the kernel send us SIGTERM when the master ends, so a master
 	 * that dies stops every worker too (see compat.h). */
 	if (die_with_parent(SIGTERM) < 0)
@@ -64,10 +78,19 @@ static int start_missing_workers(pid_t *workers, int listen_fd,
 {
 	int missing = 0;
 
-	for (int i = 0; i < cfg->workers; i++)
-		if (workers[i] <= 0 &&
-		    (workers[i] = start_worker(listen_fd, cfg)) < 0)
+	for (int i = 0; i < cfg->workers; i++) {
+		if (workers[i] > 0)
+			continue;
+		/* The master's stop handler stops the workers it knows of: a
+		 * signal between fork() and noting the new pid here would let
+		 * this one outlive the master.  The worker lets them in again
+		 * once it has its own handler. */
+		hold_stop_signals(true);
+		workers[i] = start_worker(listen_fd, cfg);
+		hold_stop_signals(false);
+		if (workers[i] < 0)
 			missing++;
+	}
 	return missing;
 }
 
