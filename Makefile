@@ -179,8 +179,8 @@ tests/stagecheck: LIBS += -lm
 TEST_SUITES += tests/test_stagecheck.o
 
 # make stagecheck-long: 20 runs of `tests/stagecheck 5` against a game
-# server with 3 bots and 20 with 8, all passing (some 4 minutes; make test
-# does 3 of each).  For CI.
+# server with 3 bots, 20 with 8 and 20 with 40, all passing (make test does
+# 3 of each).  For CI.
 .PHONY: stagecheck-long test-room room-deps run-test-room
 stagecheck-long: all $(TEST_RUNNER)
 	STAGECHECK_RUNS=20 CK_RUN_SUITE=stagecheck CK_RUN_CASE="bots playing" \

@@ -29,17 +29,18 @@
 #include <unistd.h>
 
 #define WORDS_MAX 10
-#define IDS_MAX 32           /* ids a player remembers seeing, per kind */
+#define PLAYERS_MAX 24       /* ours, over the whole run */
+#define IDS_MAX PLAYERS_MAX  /* ids of ours a player heard of, per kind */
 #define HITS_MAX 32
 #define ITEMS_MAX 32
-#define OTHERS_MAX 64
-#define PLAYERS_MAX 24       /* ours, over the whole run */
+#define OTHERS_MAX 512       /* players not ours: as many as a server takes */
 #define KEEP_ALIVE_MS 500    /* a POS this often: servers drop silent ones */
 #define SLICE_MS 50          /* the wait between two looks at the clock */
 #define SHOT_GAP_MS 300      /* the GUN fires every 0.25 s at most */
 #define SHOTS_MAX 14         /* 10 GUN bullets take 100 hp, and a margin */
-#define ITEM_WAIT_MS 12000   /* for the first PUTITEM */
+#define ITEM_WAIT_MS 12000   /* for a PUTITEM (one comes every few s) */
 #define ATTEMPTS 3           /* a check spoiled by others starts again */
+#define ITEM_ATTEMPTS 5      /* items are quick to go with many bots about */
 #define WALK_SPEED 150.0     /* px/s, under the top speed of 200 */
 #define DUEL_GAP 40.0        /* px between a shooter and its victim */
 #define BESIDE_ITEM 30.0     /* px from an item, where a walker spawns */
@@ -78,7 +79,8 @@ struct player {
 	bool spawned, dead, took_item;
 	int killed_by;
 	long long last_pos_ms;
-	/* What this player heard, each by the id of the player concerned. */
+	/* What this player heard of ours, each by the id of the player
+	 * concerned. */
 	struct id_set spawns, positions, fires, leaves;
 	struct hit hits[HITS_MAX]; /* HITs on this player, in order */
 	int hit_count;
@@ -241,6 +243,20 @@ static void note_harm(struct player *p, const struct game_line *l)
 		p->took_item = true;
 }
 
+/* What p heard of a player of ours: only those, as a full game has more
+ * players than p could remember. */
+static void note_ours(struct player *p, const struct game_line *l, int id)
+{
+	if (is_type(l, "SPAWN", 2))
+		add_id(&p->spawns, id);
+	if (is_type(l, "POS", 2))
+		add_id(&p->positions, id);
+	if (is_type(l, "FIRE", 2))
+		add_id(&p->fires, id);
+	if (is_type(l, "LEAVE", 2))
+		add_id(&p->leaves, id);
+}
+
 static void note_line(struct game *g, struct player *p, const char *line)
 {
 	struct game_line l;
@@ -249,14 +265,8 @@ static void note_line(struct game *g, struct player *p, const char *line)
 	int id = id_number(&l, 1);
 	if (id < 0)
 		return; /* not ours to understand: a type we do not know */
-	if (is_type(&l, "SPAWN", 2))
-		add_id(&p->spawns, id);
-	if (is_type(&l, "POS", 2))
-		add_id(&p->positions, id);
-	if (is_type(&l, "FIRE", 2))
-		add_id(&p->fires, id);
-	if (is_type(&l, "LEAVE", 2))
-		add_id(&p->leaves, id);
+	if (ours(g, id))
+		note_ours(p, &l, id);
 	if (is_type(&l, "PUTITEM", 2))
 		g->item_seen = true;
 	note_harm(p, &l);
@@ -313,6 +323,18 @@ static void pass_time(struct game *g, int ms)
 
 /* ---- Our players --------------------------------------------------------- */
 
+/* How far (x, y) is from the nearest living player that is not ours. */
+static double nearest_other(const struct game *g, double x, double y)
+{
+	double nearest = 1e9;
+
+	for (int i = 0; i < g->other_count; i++)
+		if (g->others[i].alive)
+			nearest = fmin(nearest, hypot(g->others[i].x - x,
+						      g->others[i].y - y));
+	return nearest;
+}
+
 /* The place farthest from every other player and item: a check's own
  * spot, with room for two players DUEL_GAP apart. */
 static void free_spot(const struct game *g, double *x, double *y)
@@ -321,12 +343,7 @@ static void free_spot(const struct game *g, double *x, double *y)
 
 	for (double cx = 100; cx <= ARENA_WIDTH - 100; cx += 50)
 		for (double cy = 100; cy <= ARENA_HEIGHT - 100; cy += 50) {
-			double nearest = 1e9;
-			for (int i = 0; i < g->other_count; i++)
-				if (g->others[i].alive)
-					nearest = fmin(nearest, hypot(
-						g->others[i].x - cx,
-						g->others[i].y - cy));
+			double nearest = nearest_other(g, cx, cy);
 			for (int i = 0; i < g->item_count; i++)
 				nearest = fmin(nearest,
 					       hypot(g->items[i].x - cx,
@@ -701,43 +718,111 @@ static bool item_there(const struct game *g, int item_id)
 	return false;
 }
 
-/* A walker of our own spawns beside an item and walks onto it; if someone
- * else takes it first, another walker tries another item. */
+/* The item on the ground farthest from the other players, the one our
+ * walker is likeliest to reach first; NULL if there is none. */
+static const struct spot *loneliest_item(const struct game *g)
+{
+	const struct spot *best = NULL;
+
+	for (int i = 0; i < g->item_count; i++)
+		if (!best || nearest_other(g, g->items[i].x, g->items[i].y) >
+				     nearest_other(g, best->x, best->y))
+			best = &g->items[i];
+	return best;
+}
+
+/* Where a walker spawns: BESIDE_ITEM from the item, on the side away
+ * from the other players. */
+static void beside(const struct game *g, const struct spot *item, double *x,
+		   double *y)
+{
+	double best = -1;
+
+	*x = item->x;
+	*y = item->y;
+	for (int k = 0; k < 4; k++) {
+		double cx = item->x + BESIDE_ITEM * cos(k * M_PI / 2);
+		double cy = item->y + BESIDE_ITEM * sin(k * M_PI / 2);
+		double room = nearest_other(g, cx, cy);
+		if (inside_arena(cx, cy) && room > best) {
+			best = room;
+			*x = cx;
+			*y = cy;
+		}
+	}
+}
+
+enum walk_result { WALK_TOOK, WALK_NOTHING, WALK_SPOILED, WALK_NO_PLAYER };
+
+/* A walker of our own spawns beside the item and walks onto it. */
+static enum walk_result walk_onto(struct game *g, const char *name,
+				  struct spot item)
+{
+	double x, y;
+
+	beside(g, &item, &x, &y);
+	struct player *w = join(g, name, x, y);
+	if (!w)
+		return WALK_NO_PLAYER;
+	spawn(w);
+	long long walk_end = clock_ms() + CHECK_WAIT_MS;
+	while (!w->took_item && !w->dead && item_there(g, item.id) &&
+	       ms_left(walk_end) > 0) {
+		if (clock_ms() - w->last_pos_ms >= SLICE_MS)
+			step_towards(w, item.x, item.y);
+		pass_time(g, SLICE_MS);
+	}
+	/* The watcher, read first, may hear that the item went before the
+	 * walker hears that it took it. */
+	long long deadline = clock_ms() + EXTRA_WAIT_MS;
+	if (!item_there(g, item.id))
+		WAIT_UNTIL(g, w->took_item, deadline);
+	if (w->took_item)
+		return WALK_TOOK;
+	leave(w);
+	/* Someone else took the item first, or killed the walker. */
+	if (w->dead || !item_there(g, item.id))
+		return WALK_SPOILED;
+	return WALK_NOTHING;
+}
+
+/* Each try waits for an item of its own: with many bots about, an item
+ * seldom stays on the ground for long. */
 static bool check_getitem(struct game *g)
 {
 	const char *name = "GETITEM: walking onto an item";
-	long long deadline = clock_ms() + ITEM_WAIT_MS;
 
-	for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+	for (int attempt = 1; attempt <= ITEM_ATTEMPTS; attempt++) {
+		long long deadline = clock_ms() + ITEM_WAIT_MS;
 		WAIT_UNTIL(g, g->item_count > 0, deadline);
-		if (g->item_count == 0)
-			break;
-		struct spot item = g->items[0];
-		double x = item.x < ARENA_WIDTH / 2 ? item.x + BESIDE_ITEM
-						    : item.x - BESIDE_ITEM;
-		struct player *w = join(g, name, x, item.y);
-		if (!w)
+		const struct spot *item = loneliest_item(g);
+		if (!item) {
+			fail(g, name, "no item on the ground for 12 s: other "
+			     "players took each one at once, or no new one "
+			     "came: put an item every few seconds; with many "
+			     "bots, run the check again with fewer");
 			return false;
-		spawn(w);
-		long long walk_end = clock_ms() + CHECK_WAIT_MS;
-		while (!w->took_item && !w->dead && item_there(g, item.id) &&
-		       ms_left(walk_end) > 0) {
-			if (clock_ms() - w->last_pos_ms >= SLICE_MS)
-				step_towards(w, item.x, item.y);
-			pass_time(g, SLICE_MS);
 		}
-		if (w->took_item) {
+		switch (walk_onto(g, name, *item)) {
+		case WALK_TOOK:
 			check_pass(name);
 			return true;
+		case WALK_NO_PLAYER:
+			return false;
+		case WALK_NOTHING:
+			fail(g, name, "a player walked onto an item and got no "
+			     "GETITEM: every tick check whether a player "
+			     "touches an item (distance below 15 + 10 px), and "
+			     "if so send \"GETITEM id item_id kind\" to "
+			     "everyone and take the item away");
+			return false;
+		case WALK_SPOILED:
+			break;
 		}
-		leave(w);
-		if (!w->dead && item_there(g, item.id))
-			break; /* it stood on the item and nothing came */
 	}
-	fail(g, name, "a player walked onto an item and got no GETITEM: every "
-	     "tick check whether a player touches an item (distance below 15 "
-	     "+ 10 px), and if so send \"GETITEM id item_id kind\" to everyone "
-	     "and take the item away");
+	check_fail(name, "other players spoiled %d tries in a row (they took "
+		   "the item first or killed our walker): run the check again, "
+		   "with fewer bots", ITEM_ATTEMPTS);
 	return false;
 }
 
