@@ -76,7 +76,7 @@ struct player {
 	struct peer peer;
 	int id;
 	double x, y, hp;
-	bool spawned, dead, took_item;
+	bool spawned, dead, took_item, watcher_saw_take;
 	int killed_by;
 	long long last_pos_ms;
 	/* What this player heard of ours, each by the id of the player
@@ -204,6 +204,8 @@ static void note_world(struct game *g, const struct game_line *l)
 		for (int i = 0; i < g->item_count; i++)
 			if (g->items[i].id == id_number(l, 2))
 				g->items[i--] = g->items[--g->item_count];
+		if (ours(g, id))
+			ours(g, id)->watcher_saw_take = true;
 	}
 	if (ours(g, id))
 		return;
@@ -752,7 +754,9 @@ static void beside(const struct game *g, const struct spot *item, double *x,
 	}
 }
 
-enum walk_result { WALK_TOOK, WALK_NOTHING, WALK_SPOILED, WALK_NO_PLAYER };
+enum walk_result {
+	WALK_TOOK, WALK_NOTHING, WALK_NOT_TOLD, WALK_SPOILED, WALK_NO_PLAYER
+};
 
 /* A walker of our own spawns beside the item and walks onto it. */
 static enum walk_result walk_onto(struct game *g, const char *name,
@@ -780,6 +784,8 @@ static enum walk_result walk_onto(struct game *g, const char *name,
 	if (w->took_item)
 		return WALK_TOOK;
 	leave(w);
+	if (w->watcher_saw_take)
+		return WALK_NOT_TOLD;
 	/* Someone else took the item first, or killed the walker. */
 	if (w->dead || !item_there(g, item.id))
 		return WALK_SPOILED;
@@ -815,6 +821,11 @@ static bool check_getitem(struct game *g)
 			     "touches an item (distance below 15 + 10 px), and "
 			     "if so send \"GETITEM id item_id kind\" to "
 			     "everyone and take the item away");
+			return false;
+		case WALK_NOT_TOLD:
+			fail(g, name, "the others got a GETITEM for our walker, "
+			     "but the walker itself did not: send GETITEM to "
+			     "everyone, the player who took the item too");
 			return false;
 		case WALK_SPOILED:
 			break;

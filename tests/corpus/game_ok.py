@@ -85,6 +85,10 @@ def hit_players(b):
     return False
 
 
+def announce_pickup(pid, iid, kind):
+    send_all(f'GETITEM {pid} {iid} {kind}')
+
+
 def simulate():
     next_item, item_id = 0, 0
     while True:
@@ -99,7 +103,7 @@ def simulate():
                 for pid, p in players.items():
                     if p['alive'] and (p['x'] - x) ** 2 + (p['y'] - y) ** 2 < 25 ** 2:
                         del items[iid]
-                        send_all(f'GETITEM {pid} {iid} {kind}')
+                        announce_pickup(pid, iid, kind)
                         break
             if time.time() > next_item and len(items) < 5:
                 next_item, item_id = time.time() + 5, item_id + 1
@@ -108,13 +112,18 @@ def simulate():
                 send_all(f'PUTITEM {item_id} {x} {y} {items[item_id][2]}')
 
 
-port = int(sys.argv[2]) if len(sys.argv) > 2 else 10005
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('0.0.0.0', port))
-s.listen(5)
-print('listening on 0.0.0.0:%d' % s.getsockname()[1], file=sys.stderr, flush=True)
-threading.Thread(target=simulate, daemon=True).start()
-while True:
-    cs, addr = s.accept()
-    threading.Thread(target=serve, args=(cs,), daemon=True).start()
+def main():
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else 10005
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('0.0.0.0', port))
+    s.listen(5)
+    print('listening on 0.0.0.0:%d' % s.getsockname()[1], file=sys.stderr, flush=True)
+    threading.Thread(target=simulate, daemon=True).start()
+    while True:
+        cs, addr = s.accept()
+        threading.Thread(target=serve, args=(cs,), daemon=True).start()
+
+
+if __name__ == '__main__':
+    main()
