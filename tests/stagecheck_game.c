@@ -204,8 +204,9 @@ static void note_world(struct game *g, const struct game_line *l)
 		for (int i = 0; i < g->item_count; i++)
 			if (g->items[i].id == id_number(l, 2))
 				g->items[i--] = g->items[--g->item_count];
-		if (ours(g, id))
-			ours(g, id)->watcher_saw_take = true;
+		struct player *taker = ours(g, id);
+		if (taker)
+			taker->watcher_saw_take = true;
 	}
 	if (ours(g, id))
 		return;
@@ -725,11 +726,15 @@ static bool item_there(const struct game *g, int item_id)
 static const struct spot *loneliest_item(const struct game *g)
 {
 	const struct spot *best = NULL;
+	double best_room = -1;
 
-	for (int i = 0; i < g->item_count; i++)
-		if (!best || nearest_other(g, g->items[i].x, g->items[i].y) >
-				     nearest_other(g, best->x, best->y))
+	for (int i = 0; i < g->item_count; i++) {
+		double room = nearest_other(g, g->items[i].x, g->items[i].y);
+		if (room > best_room) {
+			best_room = room;
 			best = &g->items[i];
+		}
+	}
 	return best;
 }
 
